@@ -1,0 +1,85 @@
+"""The knowledge-base handle: `kb.connect()` returns one; the library, the CLI
+and the tests all go through it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from kb.backends import Backend, Row, open_backend
+from kb.config import Settings
+
+
+def bundled_data_dir() -> Path:
+    """The data files shipped inside the package (``kb/data`` in a wheel)."""
+    return Path(str(resources.files("kb.data")))
+
+
+class KB:
+    """A connection to one knowledge base on one engine. Use as a context manager."""
+
+    def __init__(self, backend: Backend, settings: Settings):
+        self.backend = backend
+        self.settings = settings
+
+    # -- engine
+    @property
+    def engine(self) -> str:
+        return self.backend.engine
+
+    def version(self) -> str:
+        return self.backend.version()
+
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run a read-only Cypher statement; writes are refused."""
+        return self.backend.read(query, params)
+
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        return self.backend.write(query, params)[0]
+
+    # -- data
+    def load(self, paths: Iterable[str | Path] | None = None, *, progress: Any = None,
+             dry_run: bool = False) -> Any:
+        """Load data files (the bundled KB when no path is given). All-or-nothing:
+        a bad record anywhere raises `DataError` before anything is written."""
+        from kb.loaders import load_paths
+
+        chosen = [Path(p) for p in paths] if paths else [bundled_data_dir()]
+        return load_paths(self.backend, chosen, progress=progress, dry_run=dry_run)
+
+    def stats(self) -> dict[str, Any]:
+        from kb.stats import graph_stats
+
+        return graph_stats(self.backend)
+
+    def clear(self) -> None:
+        self.backend.clear()
+
+    # -- lifecycle
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> KB:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<KB {self.backend.location}>"
+
+
+def connect(uri: str | None = None, **options: Any) -> KB:
+    """Open the knowledge base.
+
+    >>> with kb.connect() as k:            # embedded FalkorDB in KB_HOME
+    ...     k.load()
+    >>> kb.connect("bolt://localhost:7687", password="...")   # Neo4j 5
+
+    Options: ``home``, ``graph`` (FalkorDB), ``database``, ``user``, ``password`` (Neo4j);
+    each falls back to its ``KB_*`` environment variable.
+    """
+    settings = Settings.from_env(uri, **options)
+    return KB(open_backend(settings), settings)

@@ -1,0 +1,507 @@
+"""The graph schema: every label, natural key and relationship type, and the
+pydantic models that validate each data record before it reaches the graph.
+
+This module is the allow-list: loaders and queries take labels and relationship
+types from here, never from user input. `docs/schema.md` describes it for people.
+
+A record kind is one pydantic model. Its class attributes say where it goes:
+
+* ``__label__`` – the node label; ``__key__`` – the field that is its natural key;
+* ``__refs__`` – fields that name other records, each becoming a relationship
+  ``(field, REL_TYPE, target label, direction)``; direction ``out`` means
+  ``(this)-[:REL]->(target)``, ``in`` means ``(target)-[:REL]->(this)``.
+
+Every factual record cites one or more sources (``sources``); each node gets a
+``SOURCED_FROM`` relationship to each source and every relationship built from a
+record carries the record's source ids in its ``sources`` property.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# --------------------------------------------------------------------------- enums
+
+Stage = Literal["mining", "separation", "refining", "metal", "magnets"]
+Group = Literal["light", "heavy"]
+SourceKind = Literal[
+    "report", "dataset", "legal", "press-release", "news", "web", "standard", "book", "paper"
+]
+
+#: Non-ISO actors that may stand where a country does (ISO 3166 reserves "EU").
+EXTRA_ACTORS: dict[str, dict[str, Any]] = {
+    "EUU": {
+        "name": "European Union",
+        "iso2": "EU",
+        "kind": "supranational union",
+        "aliases": ["EU", "the European Union", "European Community", "EC", "Brussels"],
+    },
+    "WLD": {"name": "World", "iso2": None, "kind": "aggregate", "aliases": ["world total"]},
+}
+
+_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+def check_date(value: str | None) -> str | None:
+    """Accept ISO dates ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` and check they exist."""
+    if value is None:
+        return None
+    value = str(value)
+    if not _DATE_RE.match(value):
+        raise ValueError(f"date {value!r} is not ISO YYYY, YYYY-MM or YYYY-MM-DD")
+    parts = [int(p) for p in value.split("-")]
+    parts += [1] * (3 - len(parts))
+    try:
+        _dt.date(*parts)
+    except ValueError as exc:
+        raise ValueError(f"date {value!r} does not exist ({exc})") from None
+    return value
+
+
+class Record(BaseModel):
+    """Base of every record kind: strict about unknown fields, cites sources."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+    __label__: ClassVar[str]
+    __key__: ClassVar[str]
+    __refs__: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
+    __section__: ClassVar[str]
+
+    sources: list[str] = Field(min_length=1, description="ids of Source records")
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    def key(self) -> str:
+        return str(getattr(self, self.__key__))
+
+
+class Entity(Record):
+    """A named thing users look up by name or alias."""
+
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    description: str | None = None
+
+
+def _ident(v: str) -> str:
+    if not _ID_RE.match(v):
+        raise ValueError(f"id {v!r} must be lower-case letters, digits, '.', '_' or '-'")
+    return v
+
+
+# --------------------------------------------------------------------------- sources
+
+
+class Source(BaseModel):
+    """A publication a fact comes from."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    __label__: ClassVar[str] = "Source"
+    __key__: ClassVar[str] = "id"
+    __refs__: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
+    __section__: ClassVar[str] = "sources"
+
+    id: str
+    title: str = Field(min_length=1)
+    publisher: str = Field(min_length=1)
+    date: str = Field(description="publication date, ISO YYYY[-MM[-DD]]")
+    url: str | None = None
+    kind: SourceKind
+    edition: str | None = None
+    accessed: str | None = None
+    notes: str | None = None
+
+    _id = field_validator("id")(classmethod(lambda cls, v: _ident(v)))
+    _dates = field_validator("date", "accessed")(classmethod(lambda cls, v: check_date(v)))
+
+    def key(self) -> str:
+        return self.id
+
+
+# --------------------------------------------------------------------------- elements, uses
+
+
+class Element(Record):
+    """A rare-earth element. Physical properties are added from `periodictable`."""
+
+    __label__ = "Element"
+    __key__ = "symbol"
+    __section__ = "elements"
+    __refs__ = (("commodities", "PART_OF", "Commodity", "out"),)
+
+    symbol: str = Field(pattern=r"^[A-Z][a-z]?$")
+    name: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    group_usgs: Group | None = Field(None, description="USGS classification; null = neither")
+    group_eu: Group | None = Field(None, description="European Commission classification")
+    commodities: list[str] = Field(default_factory=lambda: ["rare-earths"])
+
+
+class Commodity(Entity):
+    """A traded material: rare earths as a whole, tungsten, molybdenum, ..."""
+
+    __label__ = "Commodity"
+    __key__ = "id"
+    __section__ = "commodities"
+    id: str
+    hs_codes: list[str] = Field(default_factory=list)
+
+
+class Use(Entity):
+    """An application of elements (NdFeB magnets, FCC catalysts, phosphors, ...)."""
+
+    __label__ = "Use"
+    __key__ = "id"
+    __section__ = "uses"
+    __refs__ = (
+        ("elements", "USED_IN", "Element", "in"),
+        ("technologies", "ENABLES", "Technology", "out"),
+    )
+    id: str
+    elements: list[str] = Field(min_length=1)
+    technologies: list[str] = Field(default_factory=list)
+
+
+class Technology(Entity):
+    """An end technology that depends on uses (EV traction motors, wind turbines, ...)."""
+
+    __label__ = "Technology"
+    __key__ = "id"
+    __section__ = "technologies"
+    id: str
+    sector: str | None = None
+
+
+# --------------------------------------------------------------------------- actors
+
+
+class Country(Record):
+    """Extra facts about a country; the node itself comes from ISO 3166 (pycountry)."""
+
+    __label__ = "Country"
+    __key__ = "iso3"
+    __section__ = "countries"
+    iso3: str = Field(pattern=r"^[A-Z]{3}$")
+    aliases: list[str] = Field(default_factory=list, description="demonyms, capitals, short forms")
+
+
+class Organisation(Entity):
+    """A company, state enterprise, agency or ministry."""
+
+    __label__ = "Organisation"
+    __key__ = "id"
+    __section__ = "organisations"
+    __refs__ = (
+        ("country", "BASED_IN", "Country", "out"),
+        ("parent", "SUBSIDIARY_OF", "Organisation", "out"),
+    )
+    id: str
+    kind: Literal[
+        "company", "state-enterprise", "agency", "ministry", "government", "international", "other"
+    ]
+    country: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    parent: str | None = None
+    founded: str | None = None
+    website: str | None = None
+
+    _dates = field_validator("founded")(classmethod(lambda cls, v: check_date(v)))
+
+
+class Owner(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    org: str
+    share: float | None = Field(None, ge=0, le=1, description="equity share 0-1")
+    since: str | None = None
+
+    _dates = field_validator("since")(classmethod(lambda cls, v: check_date(v)))
+
+
+class Facility(Entity):
+    """A mine, deposit, separation plant, refinery or magnet plant."""
+
+    __label__ = "Facility"
+    __key__ = "id"
+    __section__ = "facilities"
+    __refs__ = (
+        ("country", "LOCATED_IN", "Country", "out"),
+        ("operator", "OPERATES", "Organisation", "in"),
+        ("owners", "OWNS", "Organisation", "in"),
+        ("elements", "YIELDS", "Element", "out"),
+    )
+    id: str
+    kind: Literal["mine", "deposit", "separation-plant", "refinery", "metal-plant", "magnet-plant", "project"]
+    country: str = Field(pattern=r"^[A-Z]{3}$")
+    region: str | None = None
+    status: str | None = None
+    operator: str | None = None
+    owners: list[Owner] = Field(default_factory=list)
+    elements: list[str] = Field(default_factory=list)
+    capacity_tpa: float | None = Field(None, ge=0, description="t REO per year")
+    capacity_estimated: bool = False
+
+
+# --------------------------------------------------------------------------- figures
+
+
+class Production(Record):
+    """One figure: a country's (or the world's, iso3 WLD) output in a year and stage,
+    as one source edition gives it. Editions revise earlier years; all are kept."""
+
+    __label__ = "Production"
+    __key__ = "id"
+    __section__ = "production"
+    __refs__ = (("iso3", "OF_COUNTRY", "Country", "out"),)
+
+    iso3: str = Field(pattern=r"^[A-Z]{3}$")
+    year: int = Field(ge=1900, le=2100)
+    stage: Stage
+    tonnes: float | None = Field(None, ge=0, description="t REO equivalent")
+    share: float | None = Field(None, ge=0, le=1, description="share of world, 0-1, as published")
+    unit: str = "t REO"
+    estimated: bool = False
+    revised: bool = False
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _figure(self) -> "Production":
+        if self.tonnes is None and self.share is None:
+            raise ValueError("a Production figure needs tonnes or share")
+        return self
+
+    @property
+    def id(self) -> str:
+        return f"{self.iso3}|{self.stage}|{self.year}|{self.sources[0]}"
+
+
+class Reserves(Record):
+    """Reserves of a country (or the world) as one source edition gives them."""
+
+    __label__ = "Reserves"
+    __key__ = "id"
+    __section__ = "reserves"
+    __refs__ = (("iso3", "OF_COUNTRY", "Country", "out"),)
+
+    iso3: str = Field(pattern=r"^[A-Z]{3}$")
+    year: int = Field(ge=1900, le=2100)
+    tonnes: float = Field(ge=0)
+    unit: str = "t REO"
+    estimated: bool = False
+    note: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.iso3}|reserves|{self.year}|{self.sources[0]}"
+
+
+# --------------------------------------------------------------------------- disputes, measures
+
+
+class DisputeEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    date: str
+    kind: str = Field(description="consultations, panel-established, panel-report, appeal, ...")
+    description: str
+    _dates = field_validator("date")(classmethod(lambda cls, v: check_date(v)))
+
+
+class Dispute(Record):
+    """A WTO dispute (DS431, DS432, DS433, ...)."""
+
+    __label__ = "Dispute"
+    __key__ = "code"
+    __section__ = "disputes"
+    __refs__ = (
+        ("complainant", "COMPLAINANT_IN", "Country", "in"),
+        ("respondent", "RESPONDENT_IN", "Country", "in"),
+        ("third_parties", "THIRD_PARTY_IN", "Country", "in"),
+        ("measures", "CHALLENGES", "Measure", "out"),
+        ("commodities", "CONCERNS", "Commodity", "out"),
+    )
+    code: str = Field(pattern=r"^DS\d+$")
+    title: str
+    aliases: list[str] = Field(default_factory=list)
+    complainant: str
+    respondent: str
+    third_parties: list[str] = Field(default_factory=list)
+    requested: str
+    status: str
+    measures: list[str] = Field(default_factory=list)
+    commodities: list[str] = Field(default_factory=list)
+    findings: list[str] = Field(default_factory=list)
+    compliance: str | None = None
+    url: str | None = None
+    events: list[DisputeEventIn] = Field(default_factory=list)
+
+    _dates = field_validator("requested")(classmethod(lambda cls, v: check_date(v)))
+
+
+class Measure(Entity):
+    """A policy measure: an export quota (one node per year), duty, licence regime,
+    halt, export control, stockpile or law."""
+
+    __label__ = "Measure"
+    __key__ = "id"
+    __section__ = "measures"
+    __refs__ = (
+        ("imposed_by", "IMPOSED", "Country", "in"),
+        ("targets", "TARGETS", "Country", "out"),
+        ("elements", "COVERS", "Element", "out"),
+        ("commodities", "COVERS", "Commodity", "out"),
+        ("part_of", "PART_OF", "Measure", "out"),
+    )
+    id: str
+    kind: Literal[
+        "quota", "duty", "licence", "ban", "halt", "export-control", "stockpile", "law", "tariff",
+        "price-floor", "subsidy", "other",
+    ]
+    imposed_by: str = Field(pattern=r"^[A-Z]{3}$")
+    targets: list[str] = Field(default_factory=list)
+    elements: list[str] = Field(default_factory=list)
+    commodities: list[str] = Field(default_factory=list)
+    products: list[str] = Field(default_factory=list, description="goods covered, free text")
+    part_of: str | None = None
+    start: str | None = None
+    end: str | None = None
+    year: int | None = None
+    tonnes: float | None = Field(None, ge=0)
+    rate: str | None = Field(None, description="a duty rate as published, e.g. '15-25%'")
+    status: str | None = None
+    estimated: bool = False
+
+    _dates = field_validator("start", "end")(classmethod(lambda cls, v: check_date(v)))
+
+    @model_validator(mode="after")
+    def _order(self) -> "Measure":
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+# --------------------------------------------------------------------------- agreements, events, claims
+
+
+class Agreement(Entity):
+    """A deal to diversify supply: MoU, framework, offtake, investment, loan."""
+
+    __label__ = "Agreement"
+    __key__ = "id"
+    __section__ = "agreements"
+    __refs__ = (
+        ("parties", "PARTY_TO", "Country", "in"),
+        ("organisations", "PARTY_TO", "Organisation", "in"),
+        ("elements", "COVERS", "Element", "out"),
+        ("commodities", "COVERS", "Commodity", "out"),
+        ("facilities", "CONCERNS", "Facility", "out"),
+    )
+    id: str
+    kind: Literal["mou", "agreement", "framework", "offtake", "investment", "loan", "joint-venture", "other"]
+    date: str
+    parties: list[str] = Field(default_factory=list)
+    organisations: list[str] = Field(default_factory=list)
+    elements: list[str] = Field(default_factory=list)
+    commodities: list[str] = Field(default_factory=list)
+    facilities: list[str] = Field(default_factory=list)
+    tonnes_per_year: float | None = Field(None, ge=0)
+    tonnes_estimated: bool = False
+    start: str | None = None
+    end: str | None = None
+    value_usd: float | None = Field(None, ge=0)
+    status: str | None = None
+
+    _dates = field_validator("date", "start", "end")(classmethod(lambda cls, v: check_date(v)))
+
+
+class Event(Entity):
+    """Something that happened and belongs on a timeline."""
+
+    __label__ = "Event"
+    __key__ = "id"
+    __section__ = "events"
+    __refs__ = (
+        ("countries", "INVOLVES", "Country", "out"),
+        ("organisations", "INVOLVES", "Organisation", "out"),
+        ("measures", "INVOLVES", "Measure", "out"),
+        ("elements", "INVOLVES", "Element", "out"),
+        ("disputes", "INVOLVES", "Dispute", "out"),
+        ("agreements", "INVOLVES", "Agreement", "out"),
+    )
+    id: str
+    date: str
+    kind: str
+    countries: list[str] = Field(default_factory=list)
+    organisations: list[str] = Field(default_factory=list)
+    measures: list[str] = Field(default_factory=list)
+    elements: list[str] = Field(default_factory=list)
+    disputes: list[str] = Field(default_factory=list)
+    agreements: list[str] = Field(default_factory=list)
+
+    _dates = field_validator("date")(classmethod(lambda cls, v: check_date(v)))
+
+
+class Claim(Record):
+    """What one source asserts, kept beside the curated figures so differences show."""
+
+    __label__ = "Claim"
+    __key__ = "id"
+    __section__ = "claims"
+    __refs__ = (
+        ("countries", "ABOUT", "Country", "out"),
+        ("elements", "ABOUT", "Element", "out"),
+        ("organisations", "ABOUT", "Organisation", "out"),
+        ("agreements", "ABOUT", "Agreement", "out"),
+        ("commodities", "ABOUT", "Commodity", "out"),
+    )
+    id: str
+    text: str = Field(min_length=1, description="the claim as the source words it")
+    quantity: float | None = None
+    unit: str | None = None
+    year: int | None = None
+    estimated: bool = False
+    countries: list[str] = Field(default_factory=list)
+    elements: list[str] = Field(default_factory=list)
+    organisations: list[str] = Field(default_factory=list)
+    agreements: list[str] = Field(default_factory=list)
+    commodities: list[str] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- registry
+
+RECORD_KINDS: tuple[type[BaseModel], ...] = (
+    Source, Commodity, Element, Use, Technology, Country, Organisation, Facility,
+    Production, Reserves, Measure, Dispute, Agreement, Event, Claim,
+)
+BY_SECTION: dict[str, type[BaseModel]] = {m.__section__: m for m in RECORD_KINDS}  # type: ignore[attr-defined]
+
+#: label -> natural key property. Nodes made by the loader but not a record kind
+#: (DisputeEvent) are listed too.
+NODE_KEYS: dict[str, str] = {m.__label__: m.__key__ for m in RECORD_KINDS}  # type: ignore[attr-defined]
+NODE_KEYS["DisputeEvent"] = "id"
+
+#: every relationship type the graph may hold
+REL_TYPES: frozenset[str] = frozenset(
+    {ref[1] for m in RECORD_KINDS for ref in getattr(m, "__refs__", ())}
+    | {"SOURCED_FROM", "CLAIMS", "HAS_EVENT"}
+)
+
+#: labels whose nodes are entities users find by name (they carry `names_lc`)
+ENTITY_LABELS: tuple[str, ...] = (
+    "Country", "Element", "Commodity", "Organisation", "Facility", "Use", "Technology",
+    "Dispute", "Measure", "Agreement", "Event",
+)
+
+#: indexes beyond the key constraints, for the canned questions
+INDEXES: tuple[tuple[str, str], ...] = (
+    ("Production", "year"),
+    ("Reserves", "year"),
+    ("Measure", "year"),
+    ("Event", "date"),
+)

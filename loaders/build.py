@@ -1,0 +1,246 @@
+"""Validate raw records and turn them into graph rows (nodes and relationships).
+
+Everything is checked before anything is written: field types (pydantic), that
+every reference names a record that exists, that no two records share a key,
+that every cited source exists. All problems are collected, each with its file,
+line and field, and raised together as one `DataError`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import periodictable
+import pycountry
+from pydantic import BaseModel, ValidationError
+
+from kb.errors import DataError, Problem
+from kb.schema import BY_SECTION, ENTITY_LABELS, EXTRA_ACTORS, NODE_KEYS, Owner
+
+from .read import RawRecord
+
+#: the Source record that countries cite (ISO 3166 through pycountry)
+ISO_SOURCE = "iso-3166"
+#: the Source record that elements' physical properties cite
+ELEMENT_PROPS_SOURCE = "periodictable"
+
+RelKey = tuple[str, str, str]  # (type, from label, to label)
+
+
+@dataclass
+class GraphRows:
+    """What a load writes: node rows per label, relationship rows per (type, from, to)."""
+
+    nodes: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+    rels: dict[RelKey, dict[tuple[str, str], dict[str, Any]]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+
+    def add_node(self, label: str, key: str, props: dict[str, Any]) -> None:
+        props = {k: v for k, v in props.items() if v is not None and v != []}
+        props[NODE_KEYS[label]] = key
+        self.nodes[label].setdefault(key, {}).update(props)
+
+    def add_rel(self, rtype: str, a: tuple[str, str], b: tuple[str, str], props: dict[str, Any]) -> None:
+        props = {k: v for k, v in props.items() if v is not None and v != []}
+        slot = self.rels[(rtype, a[0], b[0])].setdefault((a[1], b[1]), {})
+        if "sources" in slot and "sources" in props:
+            props = {**props, "sources": sorted(set(slot["sources"]) | set(props["sources"]))}
+        slot.update(props)
+
+    @property
+    def node_count(self) -> int:
+        return sum(len(v) for v in self.nodes.values())
+
+    @property
+    def rel_count(self) -> int:
+        return sum(len(v) for v in self.rels.values())
+
+
+def normalise(text: str) -> str:
+    """Lower-case and strip accents: how names are matched case- and accent-insensitively."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+def names_lc(*names: Any) -> list[str]:
+    out: set[str] = set()
+    for n in names:
+        for v in n if isinstance(n, list) else [n]:
+            if v:
+                out.add(str(v).casefold().strip())
+                out.add(normalise(str(v)))
+    return sorted(out)
+
+
+def _country_props(iso3: str) -> dict[str, Any] | None:
+    if iso3 in EXTRA_ACTORS:
+        extra = EXTRA_ACTORS[iso3]
+        return {"name": extra["name"], "iso2": extra["iso2"], "kind": extra["kind"], "aliases": list(extra["aliases"])}
+    c = pycountry.countries.get(alpha_3=iso3)
+    if c is None:
+        return None
+    name = getattr(c, "common_name", None) or c.name
+    aliases = sorted({c.name, getattr(c, "official_name", c.name)} - {name})
+    return {"name": name, "iso2": c.alpha_2, "kind": "country", "aliases": aliases}
+
+
+def _element_props(symbol: str) -> dict[str, Any] | None:
+    el = getattr(periodictable, symbol, None)
+    if el is None or not hasattr(el, "number"):
+        return None
+    return {
+        "name": el.name.capitalize(),
+        "atomic_number": int(el.number),
+        "atomic_mass": float(el.mass),
+        "density": float(el.density) if el.density is not None else None,
+    }
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def validate(raw: list[RawRecord], problems: list[Problem]) -> list[tuple[RawRecord, BaseModel]]:
+    """Validate each raw record against its model; collect every field error."""
+    out: list[tuple[RawRecord, BaseModel]] = []
+    for rec in raw:
+        model = BY_SECTION[rec.section]
+        try:
+            out.append((rec, model.model_validate(rec.data)))
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = [str(p) for p in err["loc"]]
+                fname = loc[0] if loc else None
+                msg = err["msg"]
+                if err["type"] == "missing":
+                    msg = "required field is missing"
+                elif err["type"] == "extra_forbidden":
+                    msg = f"unknown field (allowed: {', '.join(model.model_fields)})"
+                elif "input" in err and err["type"] != "value_error":
+                    msg = f"{msg} (got {err['input']!r})"
+                out_field = ".".join(loc) if loc else None
+                problems.append(Problem(rec.file, rec.line_of(fname), out_field, msg))
+    return out
+
+
+def build(raw: list[RawRecord], problems: list[Problem] | None = None) -> GraphRows:
+    """Validate and build rows; raise `DataError` listing every problem found."""
+    problems = list(problems or [])
+    records = validate(raw, problems)
+    rows = GraphRows()
+
+    # 1. keys: every record's (label, key), refusing duplicates
+    seen: dict[tuple[str, str], RawRecord] = {}
+    keys: dict[str, set[str]] = defaultdict(set)
+    for rec, m in records:
+        label, key = type(m).__label__, m.key()  # type: ignore[attr-defined]
+        first = seen.get((label, key))
+        if first is not None and label != "Country":
+            problems.append(
+                Problem(rec.file, rec.line, type(m).__key__,  # type: ignore[attr-defined]
+                        f"{label} {key!r} is defined twice (first at {first.file}:{first.line})")
+            )
+            continue
+        seen[(label, key)] = rec
+        keys[label].add(key)
+
+    # countries exist if ISO 3166 (or our extra actors) knows them
+    def country_ok(iso3: str) -> bool:
+        if iso3 in keys["Country"]:
+            return True
+        if _country_props(iso3) is not None:
+            keys["Country"].add(iso3)
+            return True
+        return False
+
+    # 2. nodes and relationships
+    for rec, m in records:
+        label, key = type(m).__label__, m.key()  # type: ignore[attr-defined]
+        if seen.get((label, key)) is not rec and label != "Country":
+            continue
+        if label == "Source":
+            rows.add_node("Source", key, m.model_dump(exclude={"notes"}) | {"notes": getattr(m, "notes", None)})
+            continue
+        sources: list[str] = m.sources  # type: ignore[attr-defined]
+        for s in sources:
+            if s not in keys["Source"]:
+                problems.append(Problem(rec.file, rec.line_of("sources"), "sources", f"unknown source {s!r}"))
+        refs = type(m).__refs__  # type: ignore[attr-defined]
+        ref_fields = {r[0] for r in refs}
+        props = m.model_dump(exclude=ref_fields | {"sources", "events"})
+        if label in ("Production", "Reserves"):
+            props["id"] = key
+        if label == "Element":
+            phys = _element_props(key)
+            if phys is None:
+                problems.append(Problem(rec.file, rec.line_of("symbol"), "symbol", f"{key!r} is not an element"))
+                continue
+            props = {**phys, **{k: v for k, v in props.items() if v is not None}}
+            props["group"] = props.get("group_usgs")
+            props["classification"] = "USGS"
+            sources = [*sources, ELEMENT_PROPS_SOURCE]
+        if label == "Country":
+            base = _country_props(key)
+            if base is None:
+                problems.append(Problem(rec.file, rec.line_of("iso3"), "iso3", f"{key!r} is not an ISO 3166 alpha-3 code"))
+                continue
+            props = {**base, "aliases": sorted(set(base["aliases"]) | set(props.get("aliases") or []))}
+            sources = [*sources, ISO_SOURCE]
+        if label == "Claim":
+            for s in sources:
+                rows.add_rel("CLAIMS", ("Source", s), ("Claim", key), {})
+        if label in ENTITY_LABELS:
+            props["names_lc"] = names_lc(key, props.get("name"), props.get("aliases") or [],
+                                         props.get("iso2"), props.get("title"))
+        rows.add_node(label, key, props)
+        for s in sorted(set(sources)):
+            rows.add_rel("SOURCED_FROM", (label, key), ("Source", s), {})
+
+        for fname, rtype, target, direction in refs:
+            for value in _as_list(getattr(m, fname)):
+                rprops: dict[str, Any] = {"sources": sorted(set(sources))}
+                if isinstance(value, Owner):
+                    rprops |= {"share": value.share, "since": value.since}
+                    value = value.org
+                exists = country_ok(value) if target == "Country" else value in keys[target]
+                if not exists:
+                    problems.append(Problem(
+                        rec.file, rec.line_of(fname), fname,
+                        f"{label} {key!r} refers to unknown {target} {value!r}",
+                    ))
+                    continue
+                if label in ("Production", "Reserves") and value == "WLD":
+                    continue  # world totals are figures without a country
+                a, b = ((label, key), (target, value)) if direction == "out" else ((target, value), (label, key))
+                rows.add_rel(rtype, a, b, rprops)
+
+        if label == "Dispute":
+            for i, ev in enumerate(m.events, start=1):  # type: ignore[attr-defined]
+                ev_key = f"{key}|{ev.date}|{ev.kind}"
+                rows.add_node("DisputeEvent", ev_key, ev.model_dump() | {"dispute": key, "seq": i})
+                rows.add_rel("HAS_EVENT", ("Dispute", key), ("DisputeEvent", ev_key), {"sources": sorted(set(sources))})
+                for s in sorted(set(sources)):
+                    rows.add_rel("SOURCED_FROM", ("DisputeEvent", ev_key), ("Source", s), {})
+
+    # 3. countries referenced but without a record of their own get an ISO node
+    for iso3 in sorted(keys["Country"] - set(rows.nodes.get("Country", {}))):
+        base = _country_props(iso3)
+        if base is None or iso3 == "WLD":
+            continue
+        base["names_lc"] = names_lc(iso3, base["name"], base["aliases"], base["iso2"])
+        rows.add_node("Country", iso3, base)
+        rows.add_rel("SOURCED_FROM", ("Country", iso3), ("Source", ISO_SOURCE), {})
+    for src in (ISO_SOURCE, ELEMENT_PROPS_SOURCE):
+        used = any(k[2] == "Source" and any(b == src for _, b in v) for k, v in rows.rels.items())
+        if used and src not in keys["Source"]:
+            problems.append(Problem("(data)", None, "sources", f"source {src!r} must be defined"))
+
+    if problems:
+        raise DataError(problems)
+    return rows
