@@ -39,6 +39,32 @@ class KB:
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return self.backend.write(query, params)[0]
 
+    # -- canned questions
+    @property
+    def queries(self) -> Any:
+        """The canned questions as typed methods: ``k.queries.top_producers(year=2011)``."""
+        from kb.queries import Queries
+
+        return Queries(self)
+
+    def ask(self, name: str, params: Mapping[str, Any] | None = None, model: Any = None) -> Any:
+        """Run a canned question by name. Parameters are checked against its header
+        (a clear `QueryError` before anything is sent) and travel as Cypher parameters."""
+        from kb import catalog
+        from kb.rows import Rows
+
+        q = catalog.get(name)
+        bound = q.bind(dict(params or {}))
+        rows = self.backend.read(q.cypher, bound) if q.reads else self.backend.write(q.cypher, bound)[0]
+        if model is None:
+            from kb.queries import ROW_MODELS
+
+            model = ROW_MODELS.get(name)
+        cols = [c.name for c in q.columns]
+        if model is None:
+            return rows
+        return Rows([model.model_validate(r) for r in rows], cols)
+
     # -- data
     def load(self, paths: Iterable[str | Path] | None = None, *, progress: Any = None,
              dry_run: bool = False) -> Any:
@@ -69,6 +95,20 @@ class KB:
 
     def __repr__(self) -> str:
         return f"<KB {self.backend.location}>"
+
+
+_default: KB | None = None
+
+
+def default_kb() -> KB:
+    """One shared connection from the environment (``KB_URI``), for module-level calls."""
+    global _default
+    if _default is None:
+        import atexit
+
+        _default = connect()
+        atexit.register(_default.close)
+    return _default
 
 
 def connect(uri: str | None = None, **options: Any) -> KB:

@@ -1,0 +1,23 @@
+// name: export_restrictions
+// description: The export restrictions a country had in force in a given year (quotas, duties, licences, bans, halts, export controls).
+// mode: read
+// param: iso3: str - ISO3 code, name or alias of the country imposing them (CHN)
+// param: year: int - the year
+// column: measure: str - the measure
+// column: kind: str - quota, duty, licence, ban, halt or export-control
+// column: elements: list[str] - elements covered (symbols); empty where it covers rare earths as a whole
+// column: start: str | None - when it took effect
+// column: end: str | None - when it ended (null: still in force or unknown)
+// column: tonnes: float | None - a quota's volume
+// column: rate: str | None - a duty's rate as published
+MATCH (c:Country) WHERE toLower(trim($iso3)) IN c.names_lc
+MATCH (c)-[:IMPOSED]->(m:Measure)
+WHERE m.kind IN ['quota', 'duty', 'licence', 'ban', 'halt', 'export-control']
+  AND (m.year = $year
+       OR (m.year IS NULL AND m.start IS NOT NULL AND m.start <= toString($year) + '-12-31'
+           AND (m.end IS NULL OR m.end >= toString($year))))
+OPTIONAL MATCH (m)-[:COVERS]->(e:Element)
+WITH m, e ORDER BY e.atomic_number
+RETURN m.name AS measure, m.kind AS kind, collect(e.symbol) AS elements, m.start AS start, m.end AS end,
+       m.tonnes AS tonnes, m.rate AS rate
+ORDER BY start, measure

@@ -1,0 +1,23 @@
+// name: production_history
+// description: A country's output year by year, each year from the latest edition that reports it, with its share of the world.
+// mode: read
+// param: iso3: str - ISO3 code, name or alias of the country (CHN, China)
+// param: stage: str = 'mining' - mining, separation, refining, metal or magnets
+// column: year: int - the year
+// column: tonnes: float | None - tonnes of rare-earth oxide equivalent
+// column: share: float | None - share of the world total, 0-1
+// column: source: str - title of the edition the figure comes from
+// column: estimated: bool | None - whether that edition marks the figure as an estimate
+MATCH (c:Country)
+WHERE toLower(trim($iso3)) IN c.names_lc
+MATCH (p:Production {stage: $stage})-[:OF_COUNTRY]->(c)
+MATCH (p)-[:SOURCED_FROM]->(s:Source)
+WITH p, s ORDER BY p.year, s.date DESC, s.id DESC
+WITH p.year AS year, collect({tonnes: p.tonnes, share: p.share, sid: s.id, title: s.title, estimated: p.estimated}) AS figures
+WITH year, figures[0] AS f
+OPTIONAL MATCH (w:Production {year: year, stage: $stage, iso3: 'WLD'})-[:SOURCED_FROM]->(:Source {id: f.sid})
+RETURN year, f.tonnes AS tonnes,
+       CASE WHEN f.share IS NOT NULL THEN f.share
+            WHEN w.tonnes > 0 AND f.tonnes IS NOT NULL THEN round(10000.0 * f.tonnes / w.tonnes) / 10000.0 END AS share,
+       f.title AS source, f.estimated AS estimated
+ORDER BY year

@@ -1,0 +1,36 @@
+"""Typed result rows: a pydantic model per question, and a list that converts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T", bound="RowModel")
+
+
+class RowModel(BaseModel):
+    """One result row; extra columns a query returns beyond its header are kept."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Rows(list[T], Generic[T]):
+    """The rows of one answer, in order. Converts to dicts, JSON and pandas."""
+
+    def __init__(self, rows: list[T], columns: list[str] | None = None):
+        super().__init__(rows)
+        self.columns = columns or (list(type(rows[0]).model_fields) if rows else [])
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [r.model_dump() for r in self]
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dicts(), indent=indent, ensure_ascii=False, default=str)
+
+    def to_df(self) -> Any:
+        """A pandas DataFrame with one column per result column."""
+        import pandas as pd
+
+        return pd.DataFrame(self.to_dicts(), columns=self.columns or None)

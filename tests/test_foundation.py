@@ -1,0 +1,71 @@
+"""The foundation: connecting, one Cypher text on both engines, plain values, schema."""
+
+from __future__ import annotations
+
+import pytest
+
+import kb
+from kb.errors import BackendError, ConfigError, ReadOnlyError
+
+
+def test_engine_answers_and_reports_version(empty_kb):
+    assert empty_kb.engine in ("falkordb", "neo4j")
+    major = int(empty_kb.version().split(".")[0])
+    assert major == (5 if empty_kb.engine == "neo4j" else 4)
+    assert empty_kb.read("RETURN 1 AS one") == [{"one": 1}]
+
+
+def test_rows_are_plain_python_values(empty_kb):
+    empty_kb.write(
+        "CREATE (:Probe {s: $s, i: $i, f: $f, b: $b, l: $l, d: $d})",
+        {"s": "Nd", "i": 60, "f": 144.242, "b": True, "l": ["a", "b"], "d": "2012-11-16"},
+    )
+    rows = empty_kb.read("MATCH (p:Probe) RETURN p.s AS s, p.i AS i, p.f AS f, p.b AS b, p.l AS l, p.d AS d, "
+                         "{k: p.i} AS m, p AS node")
+    assert len(rows) == 1
+    r = rows[0]
+    assert (r["s"], r["i"], r["b"], r["l"], r["d"], r["m"]) == ("Nd", 60, True, ["a", "b"], "2012-11-16", {"k": 60})
+    assert r["f"] == pytest.approx(144.242)
+    assert type(r["i"]) is int and type(r["f"]) is float
+    assert r["node"]["_labels"] == ["Probe"] and r["node"]["s"] == "Nd"
+
+
+def test_read_refuses_writes(empty_kb):
+    with pytest.raises(ReadOnlyError):
+        empty_kb.read("CREATE (:Nope) RETURN 1")
+    assert empty_kb.read("MATCH (n:Nope) RETURN count(n) AS n") == [{"n": 0}]
+
+
+def test_bad_cypher_is_one_clear_error(empty_kb):
+    with pytest.raises(BackendError) as exc:
+        empty_kb.read("MATCH (n RETURN n")
+    assert "\n" not in str(exc.value).strip() or len(str(exc.value)) < 2000
+
+
+def test_schema_constraints_are_unique(empty_kb):
+    from kb.schema import INDEXES, NODE_KEYS
+
+    empty_kb.backend.ensure_schema(NODE_KEYS, INDEXES)
+    empty_kb.backend.ensure_schema(NODE_KEYS, INDEXES)  # twice is fine
+    empty_kb.write("CREATE (:Element {symbol: 'Nd'})")
+    with pytest.raises(BackendError):
+        empty_kb.write("CREATE (:Element {symbol: 'Nd'})")
+    assert empty_kb.read("MATCH (e:Element) RETURN count(e) AS n") == [{"n": 1}]
+
+
+def test_batched_writes(empty_kb):
+    rows = [{"k": i} for i in range(2500)]
+    c = empty_kb.backend.write_batches("UNWIND $rows AS row CREATE (:Batch {k: row.k})", rows, batch_size=1000)
+    assert c.nodes_created == 2500
+    assert empty_kb.read("MATCH (b:Batch) RETURN count(b) AS n, sum(b.k) AS s") == [{"n": 2500, "s": sum(range(2500))}]
+
+
+def test_unknown_uri_scheme_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown URI scheme"):
+        kb.connect("ftp://example")
+
+
+def test_unreachable_neo4j_is_one_line_and_masks_password():
+    with pytest.raises(BackendError) as exc:
+        kb.connect("bolt://127.0.0.1:1", user="neo4j", password="sekrit-pass")
+    assert "sekrit" not in str(exc.value)
