@@ -111,7 +111,7 @@ def _spawn_keeper(home: Path) -> None:
     log.close()
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        if _ping(p["socket"]):
+        if p["pid"].exists() and _ping(p["socket"]):
             return
         if proc.poll() is not None:
             break

@@ -55,7 +55,14 @@ class FalkorBackend(Backend):
 
         try:
             if read_only:
-                return self.graph.ro_query(query, dict(params or {}))
+                try:
+                    return self.graph.ro_query(query, dict(params or {}))
+                except redis.exceptions.ResponseError as exc:
+                    if "empty key" not in str(exc):
+                        raise
+                    # the graph does not exist yet: make it (empty) so reads see an empty graph
+                    self.graph.query("CREATE (n:_KbInit) DELETE n")
+                    return self.graph.ro_query(query, dict(params or {}))
             return self.graph.query(query, dict(params or {}))
         except redis.exceptions.ResponseError as exc:
             msg = str(exc)

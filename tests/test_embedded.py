@@ -1,0 +1,123 @@
+"""The embedded FalkorDB server: owner-only socket, persistence, sharing, no orphans."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import kb
+from kb import embedded
+
+IDLE = 1.0
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("KB_IDLE_TIMEOUT", str(IDLE))
+    h = tmp_path / "home"
+    yield h
+    embedded.stop_server(h)
+
+
+def _pids(home: Path) -> tuple[int, int] | None:
+    st = embedded.server_status(home)
+    return (st["keeper"], st["server"]) if "server" in st else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is gone for our purposes
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _wait_gone(pids: tuple[int, int], timeout: float) -> float:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if not any(_alive(p) for p in pids):
+            return time.monotonic() - t0
+        time.sleep(0.05)
+    raise AssertionError(f"server processes {pids} still alive after {timeout} s")
+
+
+def test_socket_is_owner_only_and_there_is_no_tcp_port(home):
+    with kb.connect(home=home, graph="g") as k:
+        k.read("RETURN 1 AS x")
+        sock = home / "falkordb.sock"
+        assert stat.S_ISSOCK(sock.stat().st_mode)
+        assert stat.S_IMODE(sock.stat().st_mode) & 0o077 == 0
+        server_pid = _pids(home)[1]
+        listening = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True).stdout
+        assert f"pid={server_pid}," not in listening
+
+
+def test_data_survives_a_restart(home):
+    with kb.connect(home=home, graph="g") as k:
+        k.write("CREATE (:Keep {v: 42})")
+        pids = _pids(home)
+    _wait_gone(pids, IDLE + 10)
+    with kb.connect(home=home, graph="g") as k:
+        assert k.read("MATCH (n:Keep) RETURN n.v AS v") == [{"v": 42}]
+
+
+CLIENT = textwrap.dedent("""
+    import sys, time, kb
+    k = kb.connect(home=sys.argv[1], graph="g")
+    k.write("CREATE (:Committed {by: $p})", {"p": sys.argv[2]})
+    print("ready", flush=True)
+    time.sleep(60)
+""")
+
+
+def _client(home: Path, tag: str) -> subprocess.Popen:
+    p = subprocess.Popen([sys.executable, "-c", CLIENT, str(home), tag], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    return p
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_killed_clients_leave_no_server_behind_and_lose_nothing(home, sig):
+    a = _client(home, "a")
+    b = _client(home, "b")  # a second process shares the same server
+    pids = _pids(home)
+    assert pids is not None
+    a.send_signal(sig)
+    a.wait(10)
+    time.sleep(IDLE * 2)
+    assert all(_alive(p) for p in pids), "the server must stay while another client is connected"
+    b.send_signal(sig)
+    b.wait(10)
+    took = _wait_gone(pids, IDLE + 10)
+    assert took < IDLE + 10
+    assert not (home / "falkordb.sock").exists()
+    with kb.connect(home=home, graph="g") as k:
+        rows = k.read("MATCH (n:Committed) RETURN n.by AS by ORDER BY by")
+    assert rows == [{"by": "a"}, {"by": "b"}]
+
+
+def test_a_killed_keeper_takes_its_server_down(home):
+    k = kb.connect(home=home, graph="g")
+    keeper, server = _pids(home)
+    os.kill(keeper, signal.SIGKILL)
+    _wait_gone((server,), 10)
+    k.backend.db.connection.close()
+
+
+def test_concurrent_openers_share_one_server(home):
+    code = "import sys, kb; k = kb.connect(home=sys.argv[1], graph='g'); from kb import embedded; print(embedded.server_status(__import__('pathlib').Path(sys.argv[1]))['server']); k.close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(home)], stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    pids = {p.communicate(timeout=60)[0].strip() for p in procs}
+    assert len(pids) == 1, pids
