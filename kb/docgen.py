@@ -60,7 +60,7 @@ def schema_md() -> str:
                 desc = (desc + " " if desc else "") + f"becomes {arrow}"
             lines.append(f"| `{name}` | {_type(f.annotation)} | {'yes' if f.is_required() else ''} | {desc} |")
         if m.__label__ in ("Production", "Reserves"):
-            lines.append(f"| `id` | str | derived | `iso3\\|stage\\|year\\|first source`: one node per figure per edition |")
+            lines.append("| `id` | str | derived | `iso3\\|stage\\|year\\|first source`: one node per figure per edition |")
         if m.__label__ == "Element":
             lines.append("| `atomic_number`, `atomic_mass`, `density` | | derived | from the `periodictable` package |")
             lines.append("| `group` | str | derived | the classification used by the questions: USGS's (`classification: USGS`) |")

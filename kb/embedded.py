@@ -137,9 +137,8 @@ def stop_server(home: Path, timeout: float = 15.0) -> bool:
     p = paths(home)
     if not _ping(p["socket"]):
         return False
-    with FileLock(str(p["lock"]), timeout=START_TIMEOUT):
-        with contextlib.suppress(Exception):
-            _redis(p["socket"]).shutdown()
+    with FileLock(str(p["lock"]), timeout=START_TIMEOUT), contextlib.suppress(Exception):
+        _redis(p["socket"]).shutdown()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and (p["socket"].exists() or p["pid"].exists()):
         time.sleep(0.05)

@@ -272,7 +272,7 @@ class Production(Record):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _figure(self) -> "Production":
+    def _figure(self) -> Production:
         if self.tonnes is None and self.share is None:
             raise ValueError("a Production figure needs tonnes or share")
         return self
@@ -380,7 +380,7 @@ class Measure(Entity):
     _dates = field_validator("start", "end")(classmethod(lambda cls, v: check_date(v)))
 
     @model_validator(mode="after")
-    def _order(self) -> "Measure":
+    def _order(self) -> Measure:
         if self.start and self.end and self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self

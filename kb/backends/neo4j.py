@@ -6,9 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import neo4j
-from neo4j import exceptions as nx
-
 from kb.errors import BackendError, ConfigError, ReadOnlyError
+from neo4j import exceptions as nx
 
 from .base import Backend, Counters, Row, plain
 
