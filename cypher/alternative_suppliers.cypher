@@ -23,9 +23,12 @@ WHERE NOT toLower(trim($exclude)) IN c.names_lc AND c.iso3 <> imp.iso3
 OPTIONAL MATCH (imp)-[:PARTY_TO]->(a1:Agreement)<-[:PARTY_TO]-(c)
 OPTIONAL MATCH (imp)<-[:BASED_IN]-(:Organisation)-[:PARTY_TO]->(a2:Agreement)<-[:PARTY_TO]-(:Organisation)-[:BASED_IN]->(c)
 WITH imp, el, year, w, p, c, collect(DISTINCT a1.name) + collect(DISTINCT a2.name) AS deals
+UNWIND (CASE WHEN size(deals) = 0 THEN [null] ELSE deals END) AS deal
+WITH imp, el, year, w, p, c, deal ORDER BY deal
+WITH imp, el, year, w, p, c, collect(DISTINCT deal) AS deals
 OPTIONAL MATCH (c)<-[:LOCATED_IN]-(f:Facility)-[:YIELDS]->(el)
 WITH year, w, p, c, deals, f ORDER BY f.name
 RETURN c.name AS country, c.iso3 AS iso3, p.tonnes AS tonnes,
        CASE WHEN w.tonnes > 0 AND p.tonnes IS NOT NULL THEN round(10000.0 * p.tonnes / w.tonnes) / 10000.0 END AS share,
-       year, [x IN deals WHERE x IS NOT NULL] AS agreements, collect(DISTINCT f.name) AS facilities
+       year, deals AS agreements, collect(DISTINCT f.name) AS facilities
 ORDER BY coalesce(tonnes, 0.0) DESC, country

@@ -12,7 +12,7 @@ MATCH (b) WHERE toLower(trim($target)) IN b.names_lc AND b <> a
 MATCH p = (a)-[:USED_IN|ENABLES|PART_OF|BASED_IN|SUBSIDIARY_OF|LOCATED_IN|OPERATES|OWNS|YIELDS|COMPLAINANT_IN|RESPONDENT_IN|THIRD_PARTY_IN|CHALLENGES|CONCERNS|IMPOSED|TARGETS|COVERS|PARTY_TO|INVOLVES*1..5]-(b)
 WHERE length(p) <= $max_hops
 WITH p, length(p) AS hops
-RETURN DISTINCT [n IN nodes(p) | coalesce(n.name, n.title, n.code)] AS nodes,
+RETURN DISTINCT [n IN nodes(p) | coalesce(n.name, n.code, n.title)] AS nodes,
        [r IN relationships(p) | type(r)] AS relationships, hops
-ORDER BY hops, nodes
+ORDER BY hops, nodes, relationships
 LIMIT 25

@@ -6,12 +6,16 @@
 // column: name: str - the entity's name
 // column: label: str - what kind of entity it is
 // column: key: str - its natural key (ISO3, symbol, id, code)
-// column: score: float - 1.0 exact, 0.8 prefix, 0.5 substring
+// column: score: float - 1.0 exact name or key, 0.9 exact alias, 0.8 name prefix, 0.7 alias prefix, 0.5 substring
 MATCH (n)
 WHERE any(x IN n.names_lc WHERE x CONTAINS toLower(trim($text)))
+WITH n, toLower(coalesce(n.name, n.title, n.code)) AS name_lc,
+     toLower(toString(coalesce(n.iso3, n.symbol, n.code, n.id))) AS key_lc
 WITH n, CASE
-    WHEN toLower(trim($text)) IN n.names_lc THEN 1.0
-    WHEN any(x IN n.names_lc WHERE x STARTS WITH toLower(trim($text))) THEN 0.8
+    WHEN toLower(trim($text)) IN [name_lc, key_lc] THEN 1.0
+    WHEN toLower(trim($text)) IN n.names_lc THEN 0.9
+    WHEN name_lc STARTS WITH toLower(trim($text)) THEN 0.8
+    WHEN any(x IN n.names_lc WHERE x STARTS WITH toLower(trim($text))) THEN 0.7
     ELSE 0.5 END AS score
 RETURN coalesce(n.name, n.title, n.code) AS name, labels(n)[0] AS label,
        coalesce(n.iso3, n.symbol, n.code, n.id) AS key, score

@@ -8,15 +8,15 @@
 // column: url: str | None - where to read it
 // column: claim: str | None - what it says: the claim's text, or what the source backs ('record', 'production figures', ...)
 MATCH (n) WHERE toLower(trim($name)) IN n.names_lc
-MATCH (n)-[:SOURCED_FROM]->(s:Source)
-RETURN s.title AS title, s.publisher AS publisher, s.date AS date, s.url AS url, 'record' AS claim
-UNION
-MATCH (n) WHERE toLower(trim($name)) IN n.names_lc
-MATCH (f)-[:OF_COUNTRY]->(n)
-MATCH (f)-[:SOURCED_FROM]->(s:Source)
-RETURN s.title AS title, s.publisher AS publisher, s.date AS date, s.url AS url,
-       CASE WHEN f:Reserves THEN 'reserves figures' ELSE 'production figures' END AS claim
-UNION
-MATCH (n) WHERE toLower(trim($name)) IN n.names_lc
-MATCH (s:Source)-[:CLAIMS]->(c:Claim)-[:ABOUT]->(n)
-RETURN s.title AS title, s.publisher AS publisher, s.date AS date, s.url AS url, c.text AS claim
+OPTIONAL MATCH (n)-[:SOURCED_FROM]->(s1:Source)
+WITH n, collect(DISTINCT {s: s1, claim: 'record'}) AS own
+OPTIONAL MATCH (f)-[:OF_COUNTRY]->(n)
+OPTIONAL MATCH (f)-[:SOURCED_FROM]->(s2:Source)
+WITH n, own, collect(DISTINCT {s: s2, claim: CASE WHEN 'Reserves' IN labels(f) THEN 'reserves figures' ELSE 'production figures' END}) AS figures
+OPTIONAL MATCH (s3:Source)-[:CLAIMS]->(c:Claim)-[:ABOUT]->(n)
+WITH own, figures, collect(DISTINCT {s: s3, claim: c.text}) AS claims
+UNWIND own + figures + claims AS x
+WITH x WHERE x.s IS NOT NULL
+WITH DISTINCT x.s AS s, x.claim AS claim
+RETURN s.title AS title, s.publisher AS publisher, s.date AS date, s.url AS url, claim
+ORDER BY date, title, claim

@@ -13,6 +13,7 @@ WITH s, max(CASE WHEN p.iso3 = 'WLD' THEN 1 ELSE 0 END) AS has_world
 ORDER BY has_world DESC, s.date DESC, s.id DESC
 LIMIT 1
 OPTIONAL MATCH (w:Production {year: $year, stage: $stage, iso3: 'WLD'})-[:SOURCED_FROM]->(s)
+WITH s, w
 MATCH (p:Production {year: $year, stage: $stage})-[:SOURCED_FROM]->(s)
 MATCH (p)-[:OF_COUNTRY]->(c:Country)
 WITH s, c, CASE

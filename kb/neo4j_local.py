@@ -35,6 +35,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from kb.errors import KBError
+
 __all__ = [
     "NEO4J_DIR",
     "Neo4jLocalError",
@@ -80,7 +82,12 @@ def _neo4j_dir() -> Path:
 NEO4J_DIR: Path = _neo4j_dir()
 
 
-class Neo4jLocalError(Exception):
+# Servers this process started, so they are reaped (and not reported as still running by
+# Popen's destructor) when stopped from here. Servers started elsewhere are found by pid.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
+class Neo4jLocalError(KBError):
     """A local Neo4j server could not be installed, started, stopped or reached."""
 
 
@@ -137,20 +144,33 @@ def install(quiet: bool = True, force: bool = False) -> None:
         mvn = shutil.which("mvn")
         if mvn is None:
             raise Neo4jLocalError("Maven (mvn) not found on PATH: install Maven 3.8+ and a JDK 17")
-        cmd = [mvn, "-B", "-f", str(pom), "package"]
+        cmd = [mvn, "-B", "-Dstyle.color=never", "-f", str(pom), "package"]
         if quiet:
             cmd.insert(1, "-q")
         proc = subprocess.run(cmd, stdout=subprocess.PIPE if quiet else None, stderr=subprocess.STDOUT, text=True)
         output = proc.stdout or ""
         if proc.returncode != 0 or not is_installed():
-            tail = " | ".join(line.strip() for line in output.strip().splitlines()[-15:] if line.strip())
+            tail = " | ".join(_mvn_errors(output)[-6:])
             raise Neo4jLocalError(
                 f"maven build failed (exit {proc.returncode}): {' '.join(cmd)}" + (f": {tail}" if tail else "")
             )
-    if _cds_enabled() and not _cds_archive(java, version).is_file():
+    archive = _cds_archive(java, version)
+    if _cds_enabled() and not archive.is_file() and not archive.with_suffix(".failed").is_file():
         if not quiet:
             print("Creating a class-data archive for faster Neo4j startup (one short training run)...")
         _train_cds(java, version)
+
+
+_MVN_BOILERPLATE = ("To see the full stack trace", "Re-run Maven", "For more information", "[Help 1]")
+
+
+def _mvn_errors(output: str) -> list[str]:
+    """Maven's output lines worth showing: no colour codes, blanks or its standard advice."""
+    lines = (re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in output.splitlines())
+    kept = [
+        ln for ln in lines if ln.removeprefix("[ERROR]").strip() and not ln[7:].strip().startswith(_MVN_BOILERPLATE)
+    ]
+    return [ln for ln in kept if "ERROR" in ln] or kept
 
 
 # --------------------------------------------------------------------------- class-data sharing
@@ -184,7 +204,7 @@ def _train_cds(java: str, version: str) -> bool:
     """Run the server once with -XX:ArchiveClassesAtExit; keep the archive if it exited cleanly."""
     target = _cds_archive(java, version)
     target.parent.mkdir(parents=True, exist_ok=True)
-    for stale in target.parent.glob("cds-*.jsa"):
+    for stale in [*target.parent.glob("cds-*.jsa"), *target.parent.glob("cds-*.failed")]:
         stale.unlink(missing_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     env = {k: v for k, v in os.environ.items() if k != PASSWORD_ENV}
@@ -223,6 +243,7 @@ def _train_cds(java: str, version: str) -> bool:
         tmp.replace(target)
         return True
     tmp.unlink(missing_ok=True)
+    target.with_suffix(".failed").touch()  # don't pay for a failing training run on every install()
     return False
 
 
@@ -319,9 +340,16 @@ def _is_zombie_or_gone(pid: int) -> bool:
 
 def _running_pid(port: int) -> tuple[int | None, dict[str, Any] | None]:
     state = _read_state(port)
+    for child_pid, proc in list(_CHILDREN.items()):  # reap ours that died or were stopped from elsewhere
+        if proc.poll() is not None:
+            del _CHILDREN[child_pid]
     pid = int(state.get("pid") or 0) if state else 0
     if pid and _is_ours(pid) and not _is_zombie_or_gone(pid):
         return pid, state
+    child = _CHILDREN.pop(pid, None)
+    if child is not None:  # ours and dead or dying: collect its exit status
+        with suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=10)
     return None, state
 
 
@@ -450,6 +478,7 @@ def start(
                 start_new_session=True,
                 close_fds=True,
             )
+        _CHILDREN[proc.pid] = proc
         uri = _uri(port)
         _write_state(
             port,
@@ -468,7 +497,6 @@ def start(
             _wait_ready(proc, uri, password, timeout, log_path, log_offset)
         except BaseException:
             _terminate(proc.pid, 30)
-            proc.poll()
             _remove_state(port)
             raise
         return uri
@@ -549,12 +577,12 @@ def _terminate(pid: int, timeout: float) -> None:
 
 def _reap(pid: int) -> bool:
     """True once ``pid`` is gone (reaping it if it is our child)."""
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return True
-    except ChildProcessError:
-        pass  # not our child: started by another process
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        if child.poll() is None:
+            return False
+        del _CHILDREN[pid]
+        return True
     return _is_zombie_or_gone(pid)
 
 

@@ -57,6 +57,32 @@ class AlternativeSuppliersRow(RowModel):
     """that country's facilities known to yield the element"""
 
 
+class ArticlesMentioningRow(RowModel):
+    """A row of `articles_mentioning`."""
+
+    title: str
+    """the article's title"""
+    date: str
+    """when it was published"""
+    publisher: str
+    """who published it ('unknown' when neither the text nor the ingest said)"""
+    mentions: list[str]
+    """every entity the article mentions, most often mentioned first"""
+
+
+class CoMentionsRow(RowModel):
+    """A row of `co_mentions`."""
+
+    name: str
+    """an entity mentioned in the same articles"""
+    label: str
+    """what kind of entity it is"""
+    articles: int
+    """how many of the entity's articles mention it"""
+    mentions: int
+    """how many times those articles mention it"""
+
+
 class ConnectionPathsRow(RowModel):
     """A row of `connection_paths`."""
 
@@ -172,7 +198,7 @@ class SearchRow(RowModel):
     key: str
     """its natural key (ISO3, symbol, id, code)"""
     score: float
-    """1.0 exact, 0.8 prefix, 0.5 substring"""
+    """1.0 exact name or key, 0.9 exact alias, 0.8 name prefix, 0.7 alias prefix, 0.5 substring"""
 
 
 class SourcesForRow(RowModel):
@@ -275,6 +301,22 @@ class Queries:
         Source: cypher/alternative_suppliers.cypher
         """
         return self._kb.ask("alternative_suppliers", {"importer": importer, "symbol": symbol, "exclude": exclude}, AlternativeSuppliersRow)
+
+    def articles_mentioning(self, *, names: list[str]) -> Rows[ArticlesMentioningRow]:
+        """Ingested articles that mention every one of the given entities (names, codes or aliases), newest first.
+        
+        names: the entities, each by name, code or alias (case-insensitive); all must be mentioned
+        Source: cypher/articles_mentioning.cypher
+        """
+        return self._kb.ask("articles_mentioning", {"names": names}, ArticlesMentioningRow)
+
+    def co_mentions(self, *, name: str) -> Rows[CoMentionsRow]:
+        """What ingested articles mention together with an entity, and how often: in how many articles and how many times.
+        
+        name: the entity's name, code or alias (case-insensitive)
+        Source: cypher/co_mentions.cypher
+        """
+        return self._kb.ask("co_mentions", {"name": name}, CoMentionsRow)
 
     def connection_paths(self, *, source: str, target: str, max_hops: int = 4) -> Rows[ConnectionPathsRow]:
         """How two named entities are connected through the graph (sources left out), shortest paths first.
@@ -394,6 +436,8 @@ class Queries:
 ROW_MODELS: dict[str, type[RowModel]] = {
     "agreements": AgreementsRow,
     "alternative_suppliers": AlternativeSuppliersRow,
+    "articles_mentioning": ArticlesMentioningRow,
+    "co_mentions": CoMentionsRow,
     "connection_paths": ConnectionPathsRow,
     "dispute_timeline": DisputeTimelineRow,
     "disputes": DisputesRow,
@@ -436,6 +480,24 @@ def alternative_suppliers(*, importer: str, symbol: str, exclude: str = 'CHN', k
     Source: cypher/alternative_suppliers.cypher
     """
     return _default(kb).queries.alternative_suppliers(importer=importer, symbol=symbol, exclude=exclude)
+
+
+def articles_mentioning(*, names: list[str], kb: KB | None = None) -> Rows[ArticlesMentioningRow]:
+    """Ingested articles that mention every one of the given entities (names, codes or aliases), newest first.
+    
+    names: the entities, each by name, code or alias (case-insensitive); all must be mentioned
+    Source: cypher/articles_mentioning.cypher
+    """
+    return _default(kb).queries.articles_mentioning(names=names)
+
+
+def co_mentions(*, name: str, kb: KB | None = None) -> Rows[CoMentionsRow]:
+    """What ingested articles mention together with an entity, and how often: in how many articles and how many times.
+    
+    name: the entity's name, code or alias (case-insensitive)
+    Source: cypher/co_mentions.cypher
+    """
+    return _default(kb).queries.co_mentions(name=name)
 
 
 def connection_paths(*, source: str, target: str, max_hops: int = 4, kb: KB | None = None) -> Rows[ConnectionPathsRow]:

@@ -485,11 +485,12 @@ BY_SECTION: dict[str, type[BaseModel]] = {m.__section__: m for m in RECORD_KINDS
 #: (DisputeEvent) are listed too.
 NODE_KEYS: dict[str, str] = {m.__label__: m.__key__ for m in RECORD_KINDS}  # type: ignore[attr-defined]
 NODE_KEYS["DisputeEvent"] = "id"
+NODE_KEYS["CandidateClaim"] = "id"  # quantities found in ingested articles (kb.ingest), for review
 
 #: every relationship type the graph may hold
 REL_TYPES: frozenset[str] = frozenset(
     {ref[1] for m in RECORD_KINDS for ref in getattr(m, "__refs__", ())}
-    | {"SOURCED_FROM", "CLAIMS", "HAS_EVENT"}
+    | {"SOURCED_FROM", "CLAIMS", "HAS_EVENT", "MENTIONS", "SUGGESTS"}
 )
 
 #: labels whose nodes are entities users find by name (they carry `names_lc`)

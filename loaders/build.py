@@ -176,6 +176,7 @@ def build(raw: list[RawRecord], problems: list[Problem] | None = None) -> GraphR
         props = m.model_dump(exclude=ref_fields | {"sources", "events"})
         if label in ("Production", "Reserves"):
             props["id"] = key
+            props["iso3"] = m.iso3  # type: ignore[attr-defined]  # part of the natural key, and WLD has no node
         if label == "Element":
             phys = _element_props(key)
             if phys is None:

@@ -29,7 +29,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "connection_paths": [{"source": "Japan", "target": "India"}],
     "timeline": [{"start_year": 2010, "end_year": 2012}, {"start_year": 2010, "end_year": 2030, "iso3": "JPN"}],
     "sources_for": [{"name": "Toyota Tsusho"}],
-    "search": [{"text": "neodym"}],
+    "search": [{"text": "neodymi"}, {"text": "sillamae"}],
     "articles_mentioning": [{"names": ["Japan", "India"]}],
     "co_mentions": [{"name": "Japan"}],
 }
@@ -232,7 +232,7 @@ def test_sources_for_an_organisation(loaded_kb):
 
 
 def test_search_is_case_and_accent_insensitive(loaded_kb):
-    rows = loaded_kb.queries.search(text="NEODYM")
+    rows = loaded_kb.queries.search(text="NEODYMI")
     assert rows[0].name == "Neodymium" and rows[0].label == "Element" and rows[0].score == 0.8
     exact = loaded_kb.queries.search(text="jpn")
     assert exact[0].key == "JPN" and exact[0].score == 1.0
@@ -248,7 +248,7 @@ def test_bad_parameters_fail_before_anything_is_sent(loaded_kb):
 def test_rows_convert_to_dataframe_and_json(loaded_kb):
     import json
 
-    rows = loaded_kb.queries.top_producers(year=2011, limit=3)
+    rows = loaded_kb.queries.top_producers(year=2024, limit=3)
     df = rows.to_df()
     assert list(df.columns)[:4] == ["country", "iso3", "tonnes", "share"] and len(df) == 3
     assert json.loads(rows.to_json())[0]["iso3"] == "CHN"

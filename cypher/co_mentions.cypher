@@ -1,0 +1,17 @@
+// name: co_mentions
+// description: What ingested articles mention together with an entity, and how often: in how many articles and how many times.
+// mode: read
+// param: name: str - the entity's name, code or alias (case-insensitive)
+// column: name: str - an entity mentioned in the same articles
+// column: label: str - what kind of entity it is
+// column: articles: int - how many of the entity's articles mention it
+// column: mentions: int - how many times those articles mention it
+MATCH (n) WHERE toLower(trim($name)) IN n.names_lc
+MATCH (n)<-[:MENTIONS]-(s:Source)
+WITH collect(DISTINCT n) AS targets, collect(DISTINCT s) AS sources
+UNWIND sources AS s
+MATCH (s)-[m:MENTIONS]->(o)
+WHERE NOT o IN targets
+RETURN coalesce(o.name, o.title, o.code) AS name, labels(o)[0] AS label,
+       count(DISTINCT s) AS articles, sum(m.count) AS mentions
+ORDER BY articles DESC, mentions DESC, name
