@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import neo4j
+from kb.config import mask
 from kb.errors import BackendError, ConfigError, ReadOnlyError
 from neo4j import exceptions as nx
 
@@ -48,6 +50,10 @@ class Neo4jBackend(Backend):
     engine = "neo4j"
 
     def __init__(self, uri: str, user: str | None, password: str | None, database: str | None = None):
+        u = urlsplit(uri)
+        if u.username or u.password:  # credentials in the URI: take them out, the driver refuses them
+            user, password = unquote(u.username or "") or user, unquote(u.password or "") or password
+            uri = urlunsplit((u.scheme, u.hostname + (f":{u.port}" if u.port else ""), u.path, u.query, u.fragment))
         auth = (user or "neo4j", password) if password else None
         self.location = uri + (f" (database {database})" if database else "")
         self.database = database
@@ -58,8 +64,8 @@ class Neo4jBackend(Backend):
             raise ConfigError(f"Neo4j at {uri} refused the credentials (set KB_USER/KB_PASSWORD): {exc.message}") from None
         except (nx.ServiceUnavailable, OSError) as exc:
             raise BackendError(f"cannot reach Neo4j at {uri}: {exc}") from None
-        except ValueError as exc:
-            raise ConfigError(f"bad Neo4j URI {uri!r}: {exc}") from None
+        except (ValueError, nx.ConfigurationError) as exc:
+            raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None
 
     def _run(self, query: str, params: Mapping[str, Any] | None, routing: neo4j.RoutingControl) -> tuple[list[Row], Counters, neo4j.ResultSummary]:
         try:
