@@ -330,6 +330,13 @@ def neo4j_status(port: Annotated[int, typer.Option(help="Bolt port")] = 7687, fm
         raise typer.Exit(1)
 
 
+# --------------------------------------------------------------------------- other surfaces
+
+from kb import cli_console  # noqa: E402  (console, plot, viz)
+
+cli_console.register(app)
+
+
 # --------------------------------------------------------------------------- entry point
 
 

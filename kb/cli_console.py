@@ -31,7 +31,7 @@ def _cli() -> Any:
 def _progress(description: str) -> Iterator[Callable[[str, int, int], None] | None]:
     """A transient progress bar on stderr (nothing under --quiet)."""
     cli = _cli()
-    if cli.state.quiet:
+    if cli.state.quiet or not cli.err.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -88,7 +88,7 @@ def console(
             banner = "" if cli.state.quiet else (
                 f"kb console on {k.engine} {k.version()} at {k.backend.location}, {mode}.\n"
                 "Statements end with ';'. :help for commands, :exit or Ctrl-D to leave.")
-            failed = interactive(session, history_path(Settings.from_env(cli.state.uri).home), banner=banner)
+            interactive(session, history_path(Settings.from_env(cli.state.uri).home), banner=banner)
             failed = 0  # a mistake typed at the prompt is not a failure of the session
     if failed:
         raise typer.Exit(1)
@@ -115,8 +115,11 @@ def plot_production(
     Example: kb plot production --stage mining --from 2010 --to 2024 --out shares.png
     """
     from kb import plots
+    from kb.errors import KBError
 
     _check_chart_path(out)
+    if stage not in plots.STAGES:
+        raise KBError(f"unknown stage {stage!r} (use {', '.join(plots.STAGES)})")
     t0 = time.perf_counter()
     cli = _cli()
     with cli.opened() as k, _progress("asking top_producers") as progress:
@@ -172,7 +175,8 @@ def viz(
 
     Example: kb viz agreements -p iso3=JPN --out japan-agreements.html
     """
-    from kb import catalog, viz as kviz
+    from kb import catalog
+    from kb import viz as kviz
     from kb.errors import KBError
 
     cli = _cli()
@@ -183,7 +187,7 @@ def viz(
     q.bind(params)
     t0 = time.perf_counter()
     with cli.opened() as k:
-        if cli.state.quiet:
+        if cli.state.quiet or not cli.err.is_terminal:
             path = kviz.render(k, name, params, out, include_sources=sources, limit=limit)
         else:
             with cli.err.status(f"drawing {name}"):

@@ -15,6 +15,7 @@ read from a file or stdin.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -282,8 +283,8 @@ class Session:
         from rich.console import Console
 
         buf = io.StringIO()
-        console = Console(file=buf, width=self.width, force_terminal=self.color, color_system="auto" if self.color else None,
-                          highlight=False, soft_wrap=False)
+        console = Console(file=buf, width=self.width, force_terminal=self.color, force_jupyter=False,
+                          color_system="auto" if self.color else None, highlight=False, soft_wrap=False)
         render(rows, self.fmt, console, columns=columns)
         return buf.getvalue()
 
@@ -433,10 +434,8 @@ class Session:
                                      ("CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType",
                                       "relationshipType", rels),
                                      ("CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey", "propertyKey", props)):
-                try:
+                with contextlib.suppress(KBError):
                     into.update(str(r[col]) for r in self.kb.read(query))
-                except KBError:
-                    pass
             self._vocab = Vocabulary(
                 sorted(x for x in labels if not x.startswith("_")), sorted(rels), sorted(props), sorted(catalog()),
             )

@@ -150,6 +150,7 @@ def production_shares(k: KB, stage: str = "mining", start: int = 2010, end: int 
             ax.bar(years, values, bottom=bottom, label=label, color=color, edgecolor="white", width=0.6)
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_xticks(years)
+        ax.set_xlim(years[0] - 1.5, years[-1] + 1.5)
     missing = [y for y in range(start, end + 1) if y not in data]
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(PercentFormatter())

@@ -58,7 +58,10 @@ class Neo4jBackend(Backend):
         self.location = uri + (f" (database {database})" if database else "")
         self.database = database
         try:
-            self.driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=10)
+            self.driver = neo4j.GraphDatabase.driver(
+                uri, auth=auth, connection_timeout=10,
+                notifications_min_severity="OFF",  # "unknown label" warnings are noise for an analyst
+            )
             self.driver.verify_connectivity()
         except nx.AuthError as exc:
             raise ConfigError(f"Neo4j at {uri} refused the credentials (set KB_USER/KB_PASSWORD): {exc.message}") from None

@@ -1,0 +1,218 @@
+"""`kb console`: statements, commands, completion and read-only enforcement on both
+engines, in-process through `Session` and from stdin through the real `kb` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kb.console import Session, Splitter, Vocabulary, complete, split_statements, used_params
+from kb.output import Format
+
+ROOT = Path(__file__).resolve().parent.parent
+KB_CMD = [str(ROOT / ".venv" / "bin" / "kb")] if (ROOT / ".venv" / "bin" / "kb").exists() else [shutil.which("kb") or "kb"]
+
+#: every kind of write, including one after WITH and one in a subquery-free pattern create
+WRITES = [
+    "CREATE (:Probe {x: 1}) RETURN 1;",
+    "MERGE (p:Probe {x: 1}) RETURN p;",
+    "MATCH (e:Element {symbol: 'Nd'}) SET e.probe = 1;",
+    "MATCH (e:Element {symbol: 'Nd'}) DELETE e;",
+    "MATCH (e:Element {symbol: 'Nd'}) DETACH DELETE e;",
+    "MATCH (e:Element {symbol: 'Nd'}) REMOVE e.name;",
+    "MATCH (e:Element) WITH e ORDER BY e.symbol LIMIT 1 SET e.probe = 2 RETURN e.symbol;",
+    "MATCH (e:Element) WITH e LIMIT 1 CREATE (e)-[:PROBE]->(:Probe) RETURN e;",
+]
+
+
+# --------------------------------------------------------------------------- no engine needed
+
+
+def test_statements_split_at_semicolons_outside_strings_and_comments():
+    text = (
+        "// a comment; not an end\n"
+        "MATCH (e:Element) // trailing ; comment\n"
+        "WHERE e.name = 'a;b' OR e.name = \"it\\\"s;\" /* block ; */\n"
+        "RETURN e;\n"
+        ":param x => 1\n"
+        ":params\n"
+        "RETURN `odd;name` AS x; RETURN 2\n"
+    )
+    got = split_statements(text)
+    assert [line for line, _ in got] == [2, 5, 6, 7, 7]
+    assert got[0][1].endswith("RETURN e") and "'a;b'" in got[0][1]
+    assert [s for _, s in got[1:]] == [":param x => 1", ":params", "RETURN `odd;name` AS x", "RETURN 2"]
+
+
+def test_prompt_accepts_only_ended_statements():
+    assert Splitter.complete("MATCH (n)\nRETURN n;")
+    assert Splitter.complete(":help")
+    assert Splitter.complete("   ")
+    assert not Splitter.complete("MATCH (n)\nRETURN n")
+    assert not Splitter.complete("RETURN 'still;open")
+    assert not Splitter.complete("RETURN 1; RETURN")
+    assert not Splitter.complete("RETURN 1 /* ; */")
+
+
+def test_used_params_ignore_strings_and_comments():
+    assert used_params("RETURN $a, '$b', $c // $d\n/* $e */ , $a") == ["a", "c"]
+
+
+def test_completion_without_a_graph():
+    v = Vocabulary(labels=["Country", "Element"], relationship_types=["OF_COUNTRY", "SOURCED_FROM"],
+                   property_keys=["name", "symbol"], questions=["top_producers", "timeline"])
+    assert complete("MATCH (e:El", v) == [("Element", 2)]
+    assert complete("MATCH (e)-[r:SO", v) == [("SOURCED_FROM", 2)]
+    assert complete("MATCH (e)-[:OF_COUNTRY]->(c:Co", v) == [("Country", 2)]
+    assert complete("MATCH (e) RETURN e.sy", v) == [("symbol", 2)]
+    assert complete("RETURN $y", v, {"year": 2020}) == [("year", 1)]
+    assert complete(":ru", v) == [(":run", 3)]
+    assert complete(":run top", v) == [("top_producers", 3)]
+    assert ("year=", 0) in complete(":run top_producers ", v)
+    assert complete(":run top_producers year=2020 st", v) == [("stage=", 2)]
+    assert ("MATCH", 3) in complete("mat", v)
+
+
+# --------------------------------------------------------------------------- on both engines
+
+
+def test_reads_as_table_json_and_csv(loaded_kb):
+    stmt = "MATCH (e:Element) WHERE e.symbol IN ['Nd', 'Dy'] RETURN e.symbol AS symbol, e.name AS name ORDER BY symbol;"
+    table = Session(loaded_kb).execute(stmt)
+    assert table.ok and "Neodymium" in table.output and "2 rows" in table.output
+    assert table.message.endswith(" ms")
+    as_json = Session(loaded_kb, fmt=Format.json).execute(stmt)
+    assert json.loads(as_json.output) == [{"symbol": "Dy", "name": "Dysprosium"}, {"symbol": "Nd", "name": "Neodymium"}]
+    as_csv = Session(loaded_kb, fmt=Format.csv).execute(stmt)
+    assert as_csv.output.splitlines() == ["symbol,name", "Dy,Dysprosium", "Nd,Neodymium"]
+    assert "(no rows)" in Session(loaded_kb).run("MATCH (e:Element {symbol: 'Xx'}) RETURN e;")
+
+
+@pytest.mark.parametrize("statement", WRITES, ids=["create", "merge", "set", "delete", "detach-delete", "remove",
+                                                   "set-after-with", "create-after-with"])
+def test_every_write_is_refused_unless_write(engine, loaded_kb, statement):
+    before = loaded_kb.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    res = Session(loaded_kb).execute(statement)
+    try:
+        assert res.refused and not res.ok
+        assert res.message.startswith("refused:") and "--write" in res.message
+        assert loaded_kb.read("MATCH (n) RETURN count(n) AS n")[0]["n"] == before
+        nd = loaded_kb.read("MATCH (e:Element {symbol: 'Nd'}) RETURN e.name AS name, e.probe AS probe")
+        assert nd == [{"name": "Neodymium", "probe": None}]
+    except AssertionError:
+        engine.content = "unknown"  # the refusal failed: reload the KB for the next test
+        raise
+
+
+def test_write_mode_writes_and_counts(empty_kb):
+    s = Session(empty_kb, write=True)
+    res = s.execute("CREATE (:Probe {x: 1}), (:Probe {x: 2});")
+    assert res.ok and "nodes created 2" in res.message
+    assert "2" in s.run("MATCH (p:Probe) RETURN count(p) AS n;")
+    assert Session(empty_kb).execute("MATCH (p:Probe) DELETE p;").refused
+    assert s.execute("MATCH (p:Probe) DELETE p;").ok
+
+
+def test_params_as_in_cypher_shell(loaded_kb):
+    s = Session(loaded_kb, fmt=Format.json)
+    assert s.execute(":param sym => 'N' + 'd'").ok
+    assert s.execute(":param {years: range(2010, 2012), lim: 2}").ok
+    assert s.params == {"sym": "Nd", "years": [2010, 2011, 2012], "lim": 2}
+    out = s.execute("MATCH (e:Element {symbol: $sym}) RETURN e.name AS name LIMIT $lim;")
+    assert json.loads(out.output) == [{"name": "Neodymium"}]
+    assert json.loads(s.execute(":params").output)["sym"] == "Nd"
+    missing = s.execute("RETURN $nope AS x;")
+    assert not missing.ok and ":param nope" in missing.message
+    assert s.execute(":param clear").ok and s.params == {}
+    assert not s.execute(":param oops").ok
+
+
+def test_run_canned_questions(loaded_kb):
+    s = Session(loaded_kb)
+    out = s.execute(":run element_profile symbol=Nd")
+    assert out.ok and "Neodymium" in out.output
+    s.execute(":param s => 'Dy'")
+    assert "Dysprosium" in s.run(":run element_profile symbol=$s")
+    hist = Session(loaded_kb, fmt=Format.json).execute(":run production_history iso3=CHN stage=mining")
+    assert hist.ok and all(r["year"] >= 1990 for r in json.loads(hist.output))
+    bad = s.execute(":run top_producers year=soon")
+    assert not bad.ok and "must be int" in bad.message
+    unknown = s.execute(":run top_producer year=2020")
+    assert not unknown.ok and "did you mean top_producers" in unknown.message
+
+
+def test_help_schema_queries_exit_and_mistakes(loaded_kb):
+    s = Session(loaded_kb)
+    assert ":param" in s.run(":help")
+    schema = s.run(":schema")
+    assert "Element" in schema and "symbol" in schema and "SOURCED_FROM" in schema and "_KbInit" not in schema
+    assert "top_producers" in s.run(":queries")
+    assert s.execute(":exit").exit and s.execute(":quit;").exit
+    unknown = s.execute(":frobnicate")
+    assert not unknown.ok and ":help" in unknown.message
+    bad = s.execute("MATCH (n RETURN n;")
+    assert not bad.ok and not bad.refused and bad.message.startswith("error:")
+
+
+def test_completion_reads_the_graph(loaded_kb):
+    s = Session(loaded_kb)
+    v = s.vocabulary()
+    assert {"Element", "Country", "Production", "Source"} <= set(v.labels)
+    assert {"SOURCED_FROM", "OF_COUNTRY", "USED_IN"} <= set(v.relationship_types)
+    assert {"symbol", "iso3", "names_lc", "tonnes"} <= set(v.property_keys)
+    assert "top_producers" in v.questions
+    assert ("Element", 3) in s.complete("MATCH (e:Ele")
+    assert ("OF_COUNTRY", 4) in s.complete("MATCH (p)-[:OF_C")
+    assert ("atomic_number", 3) in s.complete("MATCH (e:Element) RETURN e.ato")
+
+
+# --------------------------------------------------------------------------- the real command, from stdin
+
+
+def _cli(engine, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("KB_URI", "KB_GRAPH", "KB_USER", "KB_PASSWORD")}
+    opts = engine.options
+    if "home" in opts:
+        env["KB_HOME"] = opts["home"]
+    if "graph" in opts:
+        env["KB_GRAPH"] = opts["graph"]
+    if "user" in opts:
+        env["KB_USER"] = opts["user"]
+    if "password" in opts:
+        env["KB_PASSWORD"] = opts["password"]
+    uri = ["--uri", engine.uri] if engine.uri else []
+    return subprocess.run([*KB_CMD, *uri, *args], input=stdin, capture_output=True, text=True, env=env,
+                          timeout=120, cwd=ROOT)
+
+
+def test_stdin_runs_statements_and_prints_results(engine, loaded_kb):
+    script = (
+        "// questions.cypher\n"
+        "MATCH (e:Element)\nWHERE e.symbol = 'Nd'\nRETURN e.name AS name;\n"
+        ":param sym => 'Dy'\n"
+        "MATCH (e:Element {symbol: $sym}) RETURN e.name AS name;\n"
+    )
+    p = _cli(engine, "console", "--format", "csv", stdin=script)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == ["name", "Neodymium", "name", "Dysprosium"]
+    q = _cli(engine, "--quiet", "console", "--format", "json", stdin="RETURN 1 AS one;")
+    assert q.returncode == 0 and json.loads(q.stdout) == [{"one": 1}]
+
+
+def test_stdin_exits_non_zero_on_refusal_and_failure(engine, loaded_kb):
+    p = _cli(engine, "console", stdin="RETURN 1 AS one;\nCREATE (:Probe);\nRETURN 2 AS two;\n")
+    try:
+        assert p.returncode == 1
+        assert "one" in p.stdout and "two" in p.stdout  # it goes on after a refusal
+        assert "refused" in p.stderr and "line 2" in p.stderr and "Traceback" not in p.stderr
+        assert loaded_kb.read("MATCH (p:Probe) RETURN count(p) AS n") == [{"n": 0}]
+    except AssertionError:
+        engine.content = "unknown"
+        raise
+    bad = _cli(engine, "console", stdin="MATCH (n RETURN n;\n")
+    assert bad.returncode == 1 and "error:" in bad.stderr and "Traceback" not in bad.stderr

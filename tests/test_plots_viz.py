@@ -1,0 +1,159 @@
+"""Charts (kb.plots) and graph pictures (kb.viz) on both engines, and their CLI commands."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kb import plots, viz
+from kb.errors import KBError
+
+ROOT = Path(__file__).resolve().parent.parent
+KB_CMD = [str(ROOT / ".venv" / "bin" / "kb")] if (ROOT / ".venv" / "bin" / "kb").exists() else [shutil.which("kb") or "kb"]
+
+
+def _texts(fig) -> str:
+    return " ".join(t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text")))
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def test_summarise_sources_folds_editions():
+    titles = [f"Mineral Commodity Summaries {y}: Rare Earths" for y in (2014, 2012, 2013, 2012)] + ["World Outlook"]
+    assert plots.summarise_sources(titles) == "Mineral Commodity Summaries 2012–2014: Rare Earths (3 editions); World Outlook"
+    assert plots.summarise_sources(["Report 2020"]) == "Report 2020"
+
+
+def test_production_shares(loaded_kb, tmp_path):
+    data, sources, _ = plots.share_table(loaded_kb, "mining", 2010, 2024)
+    assert len(data) >= 10 and sources
+    assert all(sum(shares.values()) <= 1.02 for shares in data.values())
+    covered = [y for y, shares in data.items() if sum(shares.values()) > 0.75]
+    assert len(covered) >= 0.8 * len(data)  # most years itemise most of the world
+    assert data[2012]["China"] > 0.5
+    fig = plots.production_shares(loaded_kb, stage="mining", start=2010, end=2024)
+    text = _texts(fig)
+    assert "2010–2024" in text and "China" in text and "Sources:" in text and "Mineral Commodity Summaries" in text
+    png, svg = tmp_path / "shares.png", tmp_path / "shares.svg"
+    plots.save(fig, png)
+    plots.save(fig, svg)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    assert b"<svg" in svg.read_bytes()[:2000]
+
+
+def test_concentration(loaded_kb, tmp_path):
+    rows = plots.concentration_table(loaded_kb)
+    assert rows and all(0 < r["hhi"] <= 10_000 for r in rows)
+    stages = {r["stage"] for r in rows}
+    assert "mining" in stages
+    fig = plots.concentration(loaded_kb)
+    text = _texts(fig)
+    assert "Mine production" in text and "Sources:" in text and "highly concentrated" in text
+    for other in stages - {"mining"}:
+        assert plots.STAGE_WORDS[other].capitalize() in text
+    plots.save(fig, tmp_path / "hhi.png")
+    assert (tmp_path / "hhi.png").stat().st_size > 20_000
+
+
+def test_chart_mistakes_are_kb_errors(loaded_kb, tmp_path):
+    with pytest.raises(KBError, match="unknown stage"):
+        plots.production_shares(loaded_kb, stage="smelting")
+    with pytest.raises(KBError, match="after"):
+        plots.production_shares(loaded_kb, start=2020, end=2010)
+    with pytest.raises(KBError, match="no mining production figures"):
+        plots.production_shares(loaded_kb, start=1950, end=1951)
+    fig = plots.production_shares(loaded_kb, start=2020, end=2021)
+    with pytest.raises(KBError, match=".png"):
+        plots.save(fig, tmp_path / "chart.txt")
+
+
+# --------------------------------------------------------------------------- graph pictures
+
+
+def test_mentioned_names_fold_case_and_accents():
+    got = viz.mentioned([{"country": "Türkiye", "elements": ["Nd", "Dy"], "n": 3, "x": "y"}], {"iso3": "JPN"})
+    assert {"türkiye", "turkiye", "nd", "dy", "jpn"} <= set(got)
+    assert "y" not in got  # one letter names nothing
+
+
+def test_subgraph_of_element_uses(loaded_kb):
+    g = viz.subgraph(loaded_kb, "element_uses", {"symbol": "Nd"})
+    ids = {n["id"] for n in g.nodes}
+    assert "Element|Nd" in ids
+    assert {"Use", "Technology"} <= set(g.labels) and "Source" not in g.labels
+    assert any(e["type"] == "USED_IN" and e["start"] == "Element|Nd" for e in g.relationships)
+    assert all(e["start"] in ids and e["end"] in ids for e in g.relationships)
+    with_sources = viz.subgraph(loaded_kb, "element_uses", {"symbol": "Nd"}, include_sources=True)
+    assert "Source" in with_sources.labels
+    assert any(e["type"] == "SOURCED_FROM" for e in with_sources.relationships)
+
+
+def test_subgraph_of_disputes(loaded_kb):
+    g = viz.subgraph(loaded_kb, "disputes", {"iso3": "JPN"})
+    assert {"Dispute|DS433", "Country|JPN", "Country|CHN"} <= {n["id"] for n in g.nodes}
+    assert {"start": "Country|JPN", "end": "Dispute|DS433", "type": "COMPLAINANT_IN"} in g.relationships
+
+
+def test_render_writes_one_offline_page(loaded_kb, tmp_path):
+    out = viz.render(loaded_kb, "element_uses", {"symbol": "Nd"}, tmp_path / "nd.html")
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert not re.search(r"""(?:src|href)\s*=\s*["']https?://""", html, re.I)  # nothing fetched from the network
+    assert "<script src=" not in html and 'rel="stylesheet"' not in html
+    assert "vis.Network" in html and "new vis.DataSet" in html  # the library is inline
+    assert "Neodymium" in html and "element_uses" in html and "USED_IN" in html
+    assert 300_000 < out.stat().st_size < 3_000_000
+    with pytest.raises(KBError, match=".html"):
+        viz.render(loaded_kb, "element_uses", {"symbol": "Nd"}, tmp_path / "nd.png")
+    with pytest.raises(KBError, match="nothing to draw"):
+        viz.render(loaded_kb, "element_uses", {"symbol": "Xx"}, tmp_path / "none.html")
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+def _cli(engine, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("KB_URI", "KB_GRAPH", "KB_USER", "KB_PASSWORD")}
+    for opt, var in (("home", "KB_HOME"), ("graph", "KB_GRAPH"), ("user", "KB_USER"), ("password", "KB_PASSWORD")):
+        if opt in engine.options:
+            env[var] = engine.options[opt]
+    uri = ["--uri", engine.uri] if engine.uri else []
+    return subprocess.run([*KB_CMD, *uri, *args], capture_output=True, text=True, env=env, timeout=180, cwd=ROOT)
+
+
+def test_cli_plot_and_viz(engine, loaded_kb, tmp_path):
+    p = _cli(engine, "plot", "production", "--stage", "mining", "--from", "2010", "--to", "2024",
+             "--out", str(tmp_path / "p.png"))
+    assert p.returncode == 0, p.stderr
+    assert "wrote" in p.stdout and (tmp_path / "p.png").stat().st_size > 20_000
+    c = _cli(engine, "--quiet", "plot", "concentration", "--out", str(tmp_path / "c.svg"))
+    assert c.returncode == 0, c.stderr
+    assert c.stdout == "" and (tmp_path / "c.svg").exists()
+    v = _cli(engine, "viz", "disputes", "-p", "iso3=JPN", "--out", str(tmp_path / "d.html"))
+    assert v.returncode == 0, v.stderr
+    assert "DS433" in (tmp_path / "d.html").read_text(encoding="utf-8")
+
+
+def test_cli_mistakes_are_one_line(engine, loaded_kb, tmp_path):
+    for args in (["viz", "no_such_question", "--out", str(tmp_path / "x.html")],
+                 ["viz", "element_uses", "-p", "symbol=Nd", "--out", str(tmp_path / "x.png")],
+                 ["plot", "production", "--out", str(tmp_path / "x.txt")],
+                 ["plot", "production", "--stage", "smelting", "--out", str(tmp_path / "x.png")]):
+        p = _cli(engine, *args)
+        assert p.returncode == 1, args
+        assert p.stderr.startswith("error:") and "Traceback" not in p.stderr, p.stderr
+
+
+def test_cli_help_has_examples():
+    for args in (["console", "--help"], ["plot", "production", "--help"], ["plot", "concentration", "--help"],
+                 ["viz", "--help"]):
+        p = subprocess.run([*KB_CMD, *args], capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "COLUMNS": "200"})
+        assert p.returncode == 0, (args, p.stderr)
+        assert "Example:" in p.stdout, args
