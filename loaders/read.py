@@ -35,8 +35,11 @@ class RawRecord:
         return self.field_lines.get(name or "", self.line)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that keeps the line of every mapping and of each of its keys."""
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where available: ~10x faster
+
+
+class _LineLoader(_Base):  # type: ignore[misc,valid-type]
+    """Safe loader that keeps the line of every mapping and of each of its keys."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
