@@ -332,9 +332,10 @@ def neo4j_status(port: Annotated[int, typer.Option(help="Bolt port")] = 7687, fm
 
 # --------------------------------------------------------------------------- other surfaces
 
-from kb import cli_console  # noqa: E402  (console, plot, viz)
+from kb import cli_console, cli_ingest  # noqa: E402  (console, plot, viz; ingest)
 
 cli_console.register(app)
+cli_ingest.register(app)
 
 
 # --------------------------------------------------------------------------- entry point

@@ -32,7 +32,9 @@ How names are matched (deliberately, so short names do not fire on ordinary word
   line written all in capitals, where case says nothing ("LET US KNOW").
 * Forms with fewer than three letters (element symbols "Nd", "Y"; ISO codes "IN", "IT") and
   numbers (stock tickers) are never matched, except the few in `EXTRA_FORMS` ("US", "EU",
-  "UK"). Natural keys (ISO3, ids) are not names. A form naming two entities is dropped.
+  "UK"). The names come from each entity node's ``name``/``title`` and ``aliases`` (its
+  ``names_lc`` also holds keys and ISO2 codes, which are not names people write). A form
+  naming two entities is dropped (`Lexicon.ambiguous`).
 * Matches are whole words; the longest wins where they overlap ("Indian Rare Earths" is
   IREL, not India; "Indian Ocean" is nothing).
 """
@@ -73,9 +75,9 @@ SUFFIXES = {".txt": "text", ".text": "text", ".md": "text", ".html": "html", ".h
 _NOTICE = re.compile(
     r"\b(?:ad ?-?blocke?r?s?|turn off (?:your )?ad|disable (?:your )?ad|online ads|whitelist (?:us|our)|"
     r"latest version of|upgrade (?:your|to the latest)|update your browser|your browser|reading experience|"
-    r"enable javascript|javascript is|cookies?\b|subscribe|subscription|sign up|sign in|log in|newsletter|"
+    r"enable javascript|javascript is|cookies?\b|subscribe|sign up|sign in|log in|newsletter|"
     r"dear reader|alert sign|advertisement|sponsored content|click here|share this|follow us|"
-    r"all rights reserved|copyright|terms of (?:use|service)|privacy policy|related (?:articles|stories)|"
+    r"all rights reserved|copyright ©|©|terms of (?:use|service)|privacy policy|related (?:articles|stories)|"
     r"recommended for you|read more|skip to (?:main )?content)",
     re.IGNORECASE,
 )
@@ -126,8 +128,23 @@ def _is_boilerplate(line: str) -> bool:
     return len(words) <= _NOTICE_MAX_WORDS and _NOTICE.search(line) is not None
 
 
+#: words a dateline may carry besides the date ("Published: Saturday, 17 Nov 2012, 10:32 AM GMT")
+_DATELINE_WORDS = {"published", "updated", "posted", "date", "first", "last", "modified", "on", "at", "am", "pm",
+                   "gmt", "utc", "est", "edt", "cet", "jst", "ist", "hrs", "monday", "tuesday", "wednesday",
+                   "thursday", "friday", "saturday", "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "st",
+                   "nd", "rd", "th"}
+
+
 def _is_date_line(line: str) -> bool:
-    return len(line.split()) <= _DATE_LINE_MAX_WORDS and parse_date(line) is not None
+    """A short line that is a date and little else: at most two other words, each
+    capitalised (a place or an agency: "TOKYO", "AFP"), so "On 5 May 2013, Japan signed" is content."""
+    if len(line.split()) > _DATE_LINE_MAX_WORDS or parse_date(line) is None:
+        return False
+    rest = line
+    for pattern, _ in _DATE_PATTERNS:
+        rest = pattern.sub(" ", rest)
+    others = [w for w in re.findall(r"[^\W\d_]+", rest) if w.lower() not in _DATELINE_WORDS]
+    return len(others) <= 2 and all(w[0].isupper() for w in others)
 
 
 def _is_title_like(line: str) -> bool:
@@ -304,7 +321,9 @@ def read_article(path: str | Path, *, title: str | None = None, date: str | None
     removed: list[str] = []
     kept: list[list[str]] = []
     for blk in blocks_of_lines:
-        good = [line for line in blk if not _is_boilerplate(line) or removed.append(line)]
+        good: list[str] = []
+        for line in blk:
+            (removed if _is_boilerplate(line) else good).append(line)
         if good:
             kept.append(good)
 
@@ -312,7 +331,9 @@ def read_article(path: str | Path, *, title: str | None = None, date: str | None
     flat = [(i, j, line) for i, blk in enumerate(kept) for j, line in enumerate(blk)][:12]
     date_at = next(((i, j) for i, j, line in flat if _is_date_line(line)), None)
     found_date = parse_date(kept[date_at[0]][date_at[1]]) if date_at else None
-    title_at = next(((i, j) for i, j, line in flat if (i, j) != date_at and _is_title_like(line)), None)
+    # the title opens the article: one of its first three lines (a kicker or byline may come first)
+    title_at = next(((i, j) for i, j, line in [f for f in flat if (f[0], f[1]) != date_at][:3]
+                     if _is_title_like(line)), None)
     if kind == "html" and meta.get("h1"):
         title_at = next(((i, j) for i, j, line in flat if line == meta["h1"]), title_at)
     found_title = kept[title_at[0]][title_at[1]] if title_at else None
@@ -372,15 +393,15 @@ def article_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 # --------------------------------------------------------------------------- names
 
-#: demonyms, capitals and short forms the data does not list (ISO3 -> forms). A form
-#: mapped to None blocks a shorter match inside it ("Indian Ocean" is not India).
+#: demonyms, capitals and short forms for countries, in case the data does not list them
+#: (data/countries.yaml gives most as aliases). These may be two letters long ("US", "EU").
 EXTRA_FORMS: dict[str, list[str]] = {
     "JPN": ["Japanese", "Tokyo"],
     "IND": ["Indian", "New Delhi"],
     "CHN": ["Chinese", "Beijing", "PRC", "People's Republic of China"],
-    "USA": ["US", "U.S.", "USA", "U.S.A.", "United States", "American", "Washington"],
+    "USA": ["US", "U.S.", "USA", "U.S.A.", "United States", "American"],
     "EUU": ["EU", "E.U.", "European Union", "the European Union"],
-    "GBR": ["UK", "U.K.", "British", "Britain", "London"],
+    "GBR": ["UK", "U.K.", "British", "Britain"],
     "AUS": ["Australian", "Canberra"],
     "CAN": ["Canadian", "Ottawa"],
     "KOR": ["South Korea", "South Korean", "Seoul"],
@@ -390,8 +411,8 @@ EXTRA_FORMS: dict[str, list[str]] = {
     "MMR": ["Burma", "Burmese"],
     "BRA": ["Brazilian", "Brasilia"],
     "KAZ": ["Kazakh", "Kazakhstani", "Astana"],
-    "DEU": ["German", "Berlin"],
-    "FRA": ["French", "Paris"],
+    "DEU": ["German"],
+    "FRA": ["French"],
     "ZAF": ["South African", "Pretoria"],
     "TWN": ["Taiwanese", "Taipei", "Chinese Taipei"],
     "THA": ["Thai", "Bangkok"],
@@ -399,10 +420,12 @@ EXTRA_FORMS: dict[str, list[str]] = {
     "MDG": ["Malagasy"],
     "TZA": ["Tanzanian"],
     "NGA": ["Nigerian"],
-    "GRL": ["Greenlandic", "Greenland's"],
+    "GRL": ["Greenlandic"],
     "NOR": ["Norwegian", "Oslo"],
     "TUR": ["Turkish", "Ankara", "Türkiye"],
 }
+#: phrases that contain a name but do not mention its entity; as the longest match they
+#: hide the shorter one ("Indian Ocean" is not India)
 BLOCKED_FORMS = ["Indian Ocean", "South China Sea", "East China Sea", "Latin America", "Latin American",
                  "Native American", "New Mexico", "American Samoa", "Washington State", "Washington state",
                  "Chinese medicine", "China clay"]
@@ -503,15 +526,14 @@ class Lexicon:
         ambiguous: dict[str, list[tuple[str, str]]] = {}
         count = 0
         for (space, folded), targets in table.items():
-            ents = {t[0] for t in targets}
-            if None in ents:
-                ents = {None}
-            elif len(ents) > 1:
-                ambiguous[folded] = sorted(e for e in ents if e is not None)
+            named = {t[0] for t in targets if t[0] is not None}
+            blocked = any(t[0] is None for t in targets)
+            if len(named) > 1 and not blocked:
+                ambiguous[folded] = sorted(named)
                 continue
-            (ent,) = ents
-            mode = "acronym" if any(m == "acronym" for _, m in targets) else targets.copy().pop()[1]
-            (ci if space == "ci" else cs).add_word(folded, (len(folded), Form(ent, mode)))
+            target: tuple[str, str] | None = None if blocked else named.pop()
+            mode = "acronym" if any(m == "acronym" for _, m in targets) else min(m for _, m in targets)
+            (ci if space == "ci" else cs).add_word(folded, (len(folded), Form(target, mode)))
             count += 1
         for a in (ci, cs):
             if len(a):
@@ -522,9 +544,10 @@ class Lexicon:
 def load_lexicon(kb: Any) -> Lexicon:
     """The names of every entity in the graph (one query) and the parties of agreements."""
     rows = kb.read(
-        "MATCH (n) WHERE n.names_lc IS NOT NULL "
-        "RETURN labels(n)[0] AS label, n.iso3 AS iso3, n.symbol AS symbol, n.code AS code, n.id AS id, "
-        "n.name AS name, n.title AS title, n.aliases AS aliases, n.names_lc AS names_lc"
+        # properties(n).x: a key no node has yet is no warning on Neo4j
+        "MATCH (n) WHERE n.names_lc IS NOT NULL WITH n, properties(n) AS p "
+        "RETURN labels(n)[0] AS label, p.iso3 AS iso3, p.symbol AS symbol, p.code AS code, p.id AS id, "
+        "p.name AS name, p.title AS title, p.aliases AS aliases"
     )
     entities = []
     for r in rows:
@@ -601,6 +624,7 @@ def find_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
 _AGREEMENT_WORD = re.compile(
     r"\b(?:memorand(?:um|a)|MoUs?|MOUs?|agreements?|deals?|accords?|pacts?|treat(?:y|ies)|partnerships?|"
     r"joint ventures?)\b", re.IGNORECASE)
+_DEAL_VERB = re.compile(r"\b(?:to|must|will|can|could|should|would|cannot|not)\s+$", re.IGNORECASE)
 
 
 def agreement_mentions(article: Article, mentions: list[Mention], lexicon: Lexicon) -> list[Mention]:
@@ -609,8 +633,9 @@ def agreement_mentions(article: Article, mentions: list[Mention], lexicon: Lexic
     Only agreements made by the article's date count, and of those the latest."""
     out: list[Mention] = []
     for b_start, b_end in article.blocks:
-        words = [m for m in _AGREEMENT_WORD.finditer(article.text, b_start, b_end)
-                 if not (m.group(0).isupper() and len(m.group(0)) > 4)]
+        words = [w for w in _AGREEMENT_WORD.finditer(article.text, b_start, b_end)
+                 if not (w.group(0).lower() == "deal" and _DEAL_VERB.search(article.text, b_start, w.start()))
+                 and not any(m.start < w.end() and w.start() < m.end for m in mentions)]  # inside a name
         if not words:
             continue
         named = {m.entity for m in mentions if b_start <= m.start < b_end}
@@ -841,14 +866,14 @@ def ingest(kb: Any, paths: Iterable[str | Path], title: str | None = None, date:
     if dupes:
         raise IngestError(f"two articles would share the id {dupes[0]} (same title and date)")
     existing = {r["id"]: r["origin"] for r in kb.read(
-        "MATCH (s:Source) WHERE s.id IN $ids RETURN s.id AS id, s.origin AS origin", {"ids": ids})}
+        "MATCH (s:Source) WHERE s.id IN $ids RETURN s.id AS id, properties(s).origin AS origin", {"ids": ids})}
     curated = sorted(i for i, origin in existing.items() if origin != "ingest")
     if curated:
         raise IngestError(f"{curated[0]} is a curated Source; an ingested article may not overwrite it")
 
     # a curated Source for the same publication (same date, same title) is named, not merged
     same_as: dict[str, list[str]] = defaultdict(list)
-    for r in kb.read("MATCH (s:Source) WHERE s.date IN $dates AND coalesce(s.origin, '') <> 'ingest' "
+    for r in kb.read("MATCH (s:Source) WHERE s.date IN $dates AND coalesce(properties(s).origin, '') <> 'ingest' "
                      "RETURN s.id AS id, s.title AS title, s.date AS date", {"dates": [a.date for a in articles]}):
         for a in articles:
             if a.date == r["date"] and _title_key(a.title) == _title_key(r["title"] or ""):

@@ -302,6 +302,44 @@ class Reserves(Record):
         return f"{self.iso3}|reserves|{self.year}|{self.sources[0]}"
 
 
+HsCode = Literal["280530", "284610", "284690", "850511"]
+
+
+class TradeFlow(Record):
+    """One bilateral trade figure: what an exporter shipped to an importer under one HS
+    subheading in a year, as one source (a customs or UN Comtrade release) gives it."""
+
+    __label__ = "TradeFlow"
+    __key__ = "id"
+    __section__ = "trade_flows"
+    __refs__ = (
+        ("exporter", "EXPORTED", "Country", "in"),
+        ("importer", "IMPORTED", "Country", "in"),
+        ("commodity", "OF_COMMODITY", "Commodity", "out"),
+    )
+
+    exporter: str = Field(pattern=r"^[A-Z]{3}$")
+    importer: str = Field(pattern=r"^[A-Z]{3}$")
+    hs_code: HsCode = Field(description="HS 6-digit subheading: 280530, 284610, 284690 or 850511")
+    year: int = Field(ge=1900, le=2100)
+    value_usd: float | None = Field(None, ge=0)
+    tonnes: float | None = Field(None, ge=0)
+    commodity: str | None = Field(None, description="the Commodity id the subheading belongs to")
+    estimated: bool = False
+
+    @model_validator(mode="after")
+    def _figure(self) -> TradeFlow:
+        if self.value_usd is None and self.tonnes is None:
+            raise ValueError("a TradeFlow needs value_usd or tonnes")
+        if self.exporter == self.importer:
+            raise ValueError("exporter and importer are the same country")
+        return self
+
+    @property
+    def id(self) -> str:
+        return f"{self.exporter}|{self.importer}|{self.hs_code}|{self.year}|{self.sources[0]}"
+
+
 # --------------------------------------------------------------------------- disputes, measures
 
 
@@ -477,7 +515,7 @@ class Claim(Record):
 
 RECORD_KINDS: tuple[type[BaseModel], ...] = (
     Source, Commodity, Element, Use, Technology, Country, Organisation, Facility,
-    Production, Reserves, Measure, Dispute, Agreement, Event, Claim,
+    Production, Reserves, TradeFlow, Measure, Dispute, Agreement, Event, Claim,
 )
 BY_SECTION: dict[str, type[BaseModel]] = {m.__section__: m for m in RECORD_KINDS}  # type: ignore[attr-defined]
 
@@ -503,6 +541,7 @@ ENTITY_LABELS: tuple[str, ...] = (
 INDEXES: tuple[tuple[str, str], ...] = (
     ("Production", "year"),
     ("Reserves", "year"),
+    ("TradeFlow", "year"),
     ("Measure", "year"),
     ("Event", "date"),
 )
