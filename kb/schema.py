@@ -513,7 +513,7 @@ class Claim(Record):
 
 # --------------------------------------------------------------------------- registry
 
-RECORD_KINDS: tuple[type[BaseModel], ...] = (
+RECORD_KINDS: tuple[Any, ...] = (  # the record models above (pydantic classes)
     Source, Commodity, Element, Use, Technology, Country, Organisation, Facility,
     Production, Reserves, TradeFlow, Measure, Dispute, Agreement, Event, Claim,
 )

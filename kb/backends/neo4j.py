@@ -53,7 +53,7 @@ class Neo4jBackend(Backend):
         u = urlsplit(uri)
         if u.username or u.password:  # credentials in the URI: take them out, the driver refuses them
             user, password = unquote(u.username or "") or user, unquote(u.password or "") or password
-            uri = urlunsplit((u.scheme, u.hostname + (f":{u.port}" if u.port else ""), u.path, u.query, u.fragment))
+            uri = urlunsplit((u.scheme, (u.hostname or "") + (f":{u.port}" if u.port else ""), u.path, u.query, u.fragment))
         auth = (user or "neo4j", password) if password else None
         self.location = uri + (f" (database {database})" if database else "")
         self.database = database
