@@ -332,10 +332,11 @@ def neo4j_status(port: Annotated[int, typer.Option(help="Bolt port")] = 7687, fm
 
 # --------------------------------------------------------------------------- other surfaces
 
-from kb import cli_console, cli_ingest  # noqa: E402  (console, plot, viz; ingest)
+from kb import cli_bench, cli_console, cli_ingest  # noqa: E402  (bench; console, plot, viz; ingest)
 
 cli_console.register(app)
 cli_ingest.register(app)
+cli_bench.register(app)
 
 
 # --------------------------------------------------------------------------- entry point

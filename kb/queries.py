@@ -323,7 +323,7 @@ class Queries:
         
         source: name, code or alias of the first entity (Japan, Nd, DS433)
         target: name, code or alias of the second entity
-        max_hops: longest path to consider (at most 5) (default 4)
+        max_hops: longest path to consider (at most 4: longer paths join almost everything) (default 4)
         Source: cypher/connection_paths.cypher
         """
         return self._kb.ask("connection_paths", {"source": source, "target": target, "max_hops": max_hops}, ConnectionPathsRow)
@@ -505,7 +505,7 @@ def connection_paths(*, source: str, target: str, max_hops: int = 4, kb: KB | No
     
     source: name, code or alias of the first entity (Japan, Nd, DS433)
     target: name, code or alias of the second entity
-    max_hops: longest path to consider (at most 5) (default 4)
+    max_hops: longest path to consider (at most 4: longer paths join almost everything) (default 4)
     Source: cypher/connection_paths.cypher
     """
     return _default(kb).queries.connection_paths(source=source, target=target, max_hops=max_hops)
