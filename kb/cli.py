@@ -158,7 +158,10 @@ def doctor(fmt: FormatOpt = Format.table) -> None:
         from kb.config import mask
 
         problems.append(mask(str(exc)))
-    report["password"] = "set" if settings.password else "not set"
+    from urllib.parse import urlsplit
+
+    in_uri = bool(settings.uri and "@" in settings.uri and urlsplit(settings.uri).password)
+    report["password"] = "set" if settings.password or in_uri else "not set"  # never the password itself
     report["ok"] = not problems
     report["problems"] = problems
     if fmt is Format.table:

@@ -70,5 +70,6 @@ class Settings:
 
 
 def mask(text: str) -> str:
-    """Hide a password inside a URI (``bolt://user:secret@host`` -> ``bolt://user:***@host``)."""
-    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+    """Hide a password inside a URI (``bolt://user:secret@host`` -> ``bolt://user:***@host``),
+    also with no user name (``redis://:secret@host``) or an ``@`` inside the password."""
+    return re.sub(r"(://[^:/@\s]*:)\S*@", r"\1***@", text)

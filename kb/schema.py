@@ -66,7 +66,8 @@ def check_date(value: str | None) -> str | None:
 class Record(BaseModel):
     """Base of every record kind: strict about unknown fields, cites sources."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+    # no NaN or infinite numbers: neither engine stores them faithfully (FalkorDB cannot take them)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False, allow_inf_nan=False)
 
     __label__: ClassVar[str]
     __key__: ClassVar[str]
@@ -217,7 +218,7 @@ class Organisation(Entity):
 
 
 class Owner(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     org: str
     share: float | None = Field(None, ge=0, le=1, description="equity share 0-1")
     since: str | None = None

@@ -8,6 +8,7 @@ line and field, and raised together as one `DataError`.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -106,16 +107,38 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _bad_text(value: Any, where: str) -> list[tuple[str, str]]:
+    """(field, why) for each string the engines cannot store faithfully: NUL characters
+    (FalkorDB cuts text there) and lone surrogates (not encodable as UTF-8); YAML escapes
+    such as "\\0" or "\\ud800" and CSV cells can hold them."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return [(where, "text contains a NUL character (\\x00), which the graph cannot store")]
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            return [(where, "text contains a lone surrogate (not valid Unicode), which the graph cannot store")]
+        return []
+    if isinstance(value, dict):
+        return [bad for k, v in value.items() for bad in _bad_text(k, where) + _bad_text(v, f"{where}.{k}")]
+    if isinstance(value, list):
+        return [bad for i, v in enumerate(value) for bad in _bad_text(v, f"{where}.{i}")]
+    return []
+
+
 def validate(raw: list[RawRecord], problems: list[Problem]) -> list[tuple[RawRecord, BaseModel]]:
     """Validate each raw record against its model; collect every field error."""
     out: list[tuple[RawRecord, BaseModel]] = []
     for rec in raw:
         model = BY_SECTION[rec.section]
+        for name, value in rec.data.items():
+            for where, why in _bad_text(value, str(name)):
+                problems.append(Problem(rec.file, rec.line_of(str(name)), where, why))
         try:
             out.append((rec, model.model_validate(rec.data)))
         except ValidationError as exc:
             for err in exc.errors():
                 loc = [str(p) for p in err["loc"]]
+                if not loc:  # a check across fields ("end ... is before start"): name the first field it cites
+                    loc = [w for w in re.findall(r"[a-z_]+", err["msg"]) if w in model.model_fields][:1]
                 fname = loc[0] if loc else None
                 msg = err["msg"]
                 if err["type"] == "missing":

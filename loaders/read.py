@@ -67,6 +67,11 @@ _LineLoader.yaml_implicit_resolvers = {
 }
 
 
+def _line_at(exc: UnicodeDecodeError) -> int:
+    """The line of the first byte that is not UTF-8."""
+    return exc.object[: exc.start].count(b"\n") + 1
+
+
 def _strip_meta(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _strip_meta(v) for k, v in value.items() if k not in ("__line__", "__lines__")}
@@ -79,7 +84,7 @@ def read_yaml(path: Path, problems: list[Problem]) -> Iterator[RawRecord]:
     try:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
     except UnicodeDecodeError as exc:
-        problems.append(Problem(str(path), None, None, f"not UTF-8 text ({exc.reason})"))
+        problems.append(Problem(str(path), _line_at(exc), None, f"not UTF-8 text ({exc.reason})"))
         return
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -130,18 +135,25 @@ def read_csv(path: Path, problems: list[Problem]) -> Iterator[RawRecord]:
         name for name, f in model.model_fields.items() if getattr(f.annotation, "__origin__", None) is list
     }
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")  # line ends as written: a quoted cell keeps its \r
     except UnicodeDecodeError as exc:
-        problems.append(Problem(str(path), None, None, f"not UTF-8 text ({exc.reason})"))
+        problems.append(Problem(str(path), _line_at(exc), None, f"not UTF-8 text ({exc.reason})"))
         return
-    lines = [(n, ln) for n, ln in enumerate(io.StringIO(text), start=1) if not ln.lstrip().startswith("#")]
+    lines = []
+    quoted = False  # inside a quoted cell that goes on over the line end: a '#' there is data
+    for n, ln in enumerate(io.StringIO(text, newline=""), start=1):
+        if quoted or not ln.lstrip().startswith("#"):
+            lines.append((n, ln))
+            quoted ^= ln.count('"') % 2 == 1
     if not lines:
         return
     reader = csv.reader(ln for _, ln in lines)
     try:
         header = [h.strip() for h in next(reader)]
-        header_line = lines[0][0]
-        for (lineno, _), row in zip(lines[1:], reader, strict=False):
+        consumed = reader.line_num
+        for row in reader:
+            # a quoted cell may span lines: a record starts after the lines read before it
+            lineno, consumed = lines[consumed][0], reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
@@ -157,7 +169,8 @@ def read_csv(path: Path, problems: list[Problem]) -> Iterator[RawRecord]:
                 data[name] = [c.strip() for c in cell.split(";") if c.strip()] if name in list_fields else cell
             yield RawRecord(section, data, str(path), lineno, {h: lineno for h in header})
     except csv.Error as exc:
-        problems.append(Problem(str(path), header_line, None, f"malformed CSV: {exc}"))
+        where = lines[min(max(reader.line_num, 1), len(lines)) - 1][0]
+        problems.append(Problem(str(path), where, None, f"malformed CSV: {exc}"))
 
 
 def data_files(paths: Iterable[Path]) -> list[Path]:

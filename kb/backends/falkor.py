@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -13,6 +14,43 @@ from .base import Backend, Counters, Row, plain
 
 # plan operations that change the graph (GRAPH.EXPLAIN names them)
 _WRITE_OPS = ("Create", "Merge", "Delete", "Update", "Set", "Remove", "Load CSV", "Call Subquery")
+
+
+def _check_values(query: str, params: Mapping[str, Any]) -> None:
+    """Refuse values the FalkorDB client cannot send faithfully. Parameters travel inside
+    the query text (a ``CYPHER name=value`` header), which the server reads as a C string:
+    a NUL character would cut the statement short; an integer beyond 64 bits would be
+    silently clamped; NaN, infinities and other types would not parse."""
+
+    def bad(v: Any, where: str) -> None:
+        if isinstance(v, str):
+            if "\x00" in v:
+                raise BackendError(f"FalkorDB cannot take text containing a NUL character (\\x00) in {where}")
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BackendError(f"text in {where} is not valid Unicode (a lone surrogate)") from None
+        elif isinstance(v, bool) or v is None:
+            pass
+        elif isinstance(v, int):
+            if not -(2**63) <= v < 2**63:
+                raise BackendError(f"FalkorDB cannot take integer {v} in {where}: it does not fit in 64 bits")
+        elif isinstance(v, float):
+            if not math.isfinite(v):
+                raise BackendError(f"FalkorDB cannot take {v} in {where}: only finite numbers")
+        elif isinstance(v, Mapping):
+            for k, x in v.items():
+                bad(str(k), where)
+                bad(x, where)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                bad(x, where)
+        else:
+            raise BackendError(f"FalkorDB cannot take a {type(v).__name__} in {where}")
+
+    bad(query, "the statement")
+    for name, value in params.items():
+        bad(value, f"parameter ${name}")
 
 
 def _value(v: Any) -> Any:
@@ -53,24 +91,40 @@ class FalkorBackend(Backend):
     def _query(self, query: str, params: Mapping[str, Any] | None, read_only: bool) -> Any:
         import redis
 
+        params = dict(params or {})
+        _check_values(query, params)
+        lowered = query.lower()
+        if read_only and "load" in lowered and "csv" in lowered and "Load CSV" in self._plan(query, params):
+            # LOAD CSV reads files and URLs from the server: not for read-only statements
+            raise ReadOnlyError("refused: LOAD CSV is not allowed in a read-only statement")
+        for attempt in (1, 2):
+            try:
+                return self._send(query, params, read_only)
+            except redis.exceptions.ResponseError as exc:
+                msg = str(exc)
+                if "read-only" in msg or "RO_QUERY" in msg:
+                    raise ReadOnlyError("refused: the statement would write (FalkorDB read-only query)") from None
+                raise BackendError(f"FalkorDB: {msg}") from None
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+                if read_only and attempt == 1:
+                    continue  # a read is safe to run again; the client reconnects
+                what = "a read (tried twice)" if read_only else "a write (it may or may not have been applied)"
+                raise BackendError(f"FalkorDB connection lost during {what}: {exc}") from None
+        raise AssertionError("unreachable")
+
+    def _send(self, query: str, params: dict[str, Any], read_only: bool) -> Any:
+        import redis
+
+        if not read_only:
+            return self.graph.query(query, params)
         try:
-            if read_only:
-                try:
-                    return self.graph.ro_query(query, dict(params or {}))
-                except redis.exceptions.ResponseError as exc:
-                    if "empty key" not in str(exc):
-                        raise
-                    # the graph does not exist yet: make it (empty) so reads see an empty graph
-                    self.graph.query("CREATE (n:_KbInit) DELETE n")
-                    return self.graph.ro_query(query, dict(params or {}))
-            return self.graph.query(query, dict(params or {}))
+            return self.graph.ro_query(query, params)
         except redis.exceptions.ResponseError as exc:
-            msg = str(exc)
-            if "read-only" in msg or "RO_QUERY" in msg:
-                raise ReadOnlyError("refused: the statement would write (FalkorDB read-only query)") from None
-            raise BackendError(f"FalkorDB: {msg}") from None
-        except redis.exceptions.ConnectionError as exc:
-            raise BackendError(f"FalkorDB connection: {exc}") from None
+            if "empty key" not in str(exc):
+                raise
+            # the graph does not exist yet: make it (empty) so reads see an empty graph
+            self.graph.query("CREATE (n:_KbInit) DELETE n")
+            return self.graph.ro_query(query, params)
 
     @staticmethod
     def _rows(res: Any) -> list[Row]:
@@ -86,12 +140,15 @@ class FalkorBackend(Backend):
                 return f"{v // 10000}.{v // 100 % 100}.{v % 100}"
         raise BackendError("FalkorDB module not loaded")
 
-    def explain_is_read(self, query: str, params: Mapping[str, Any] | None = None) -> bool:
+    def _plan(self, query: str, params: Mapping[str, Any] | None = None) -> str:
         try:
-            plan = self.graph.explain(query, dict(params or {}))
+            return str(self.graph.explain(query, dict(params or {})))
         except Exception as exc:  # noqa: BLE001
             raise BackendError(f"FalkorDB: {exc}") from None
-        text = str(plan)
+
+    def explain_is_read(self, query: str, params: Mapping[str, Any] | None = None) -> bool:
+        _check_values(query, dict(params or {}))
+        text = self._plan(query, params)
         return not any(op in text for op in _WRITE_OPS)
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:

@@ -42,6 +42,25 @@ def _counters(summary: neo4j.ResultSummary) -> Counters:
     )
 
 
+#: plan operators refused in read-only statements although Neo4j plans them as reads
+_NOT_READ_OPS = frozenset({"LoadCSV", "TerminateTransactions"})
+
+
+def _operators(plan: Any) -> set[str]:
+    """Every operator name in an EXPLAIN plan (``LoadCSV@neo4j`` -> ``LoadCSV``)."""
+    if not isinstance(plan, Mapping):
+        return set()
+    ops = {str(plan.get("operatorType", "")).split("@")[0]}
+    for child in plan.get("children") or []:
+        ops |= _operators(child)
+    return ops
+
+
+def _one_line(exc: object) -> str:
+    """An error message on one line (the driver's span several)."""
+    return " ".join(str(exc).split())
+
+
 def _rows(records: list[neo4j.Record]) -> list[Row]:
     return [{k: _value(v) for k, v in r.items()} for r in records]
 
@@ -50,7 +69,11 @@ class Neo4jBackend(Backend):
     engine = "neo4j"
 
     def __init__(self, uri: str, user: str | None, password: str | None, database: str | None = None):
-        u = urlsplit(uri)
+        try:
+            u = urlsplit(uri)
+            u.port  # noqa: B018 - raises on a bad port
+        except ValueError as exc:
+            raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None
         if u.username or u.password:  # credentials in the URI: take them out, the driver refuses them
             user, password = unquote(u.username or "") or user, unquote(u.password or "") or password
             uri = urlunsplit((u.scheme, (u.hostname or "") + (f":{u.port}" if u.port else ""), u.path, u.query, u.fragment))
@@ -66,7 +89,7 @@ class Neo4jBackend(Backend):
         except nx.AuthError as exc:
             raise ConfigError(f"Neo4j at {uri} refused the credentials (set KB_USER/KB_PASSWORD): {exc.message}") from None
         except (nx.ServiceUnavailable, OSError) as exc:
-            raise BackendError(f"cannot reach Neo4j at {uri}: {exc}") from None
+            raise BackendError(f"cannot reach Neo4j at {uri}: {_one_line(exc)}") from None
         except (ValueError, nx.ConfigurationError) as exc:
             raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None
 
@@ -78,7 +101,11 @@ class Neo4jBackend(Backend):
         except nx.Neo4jError as exc:
             raise BackendError(f"Neo4j: {exc.message or exc}") from None
         except nx.DriverError as exc:
-            raise BackendError(f"Neo4j connection: {exc}") from None
+            raise BackendError(f"Neo4j connection: {_one_line(exc)}") from None
+        except UnicodeEncodeError:
+            raise BackendError("Neo4j: text in the statement or its parameters is not valid Unicode (a lone surrogate)") from None
+        except (OverflowError, ValueError, TypeError) as exc:  # the driver cannot send a parameter value
+            raise BackendError(f"Neo4j cannot take a parameter value: {exc}") from None
         return _rows(records), _counters(summary), summary
 
     def version(self) -> str:
@@ -87,12 +114,15 @@ class Neo4jBackend(Backend):
 
     def explain_is_read(self, query: str, params: Mapping[str, Any] | None = None) -> bool:
         _, _, summary = self._run("EXPLAIN " + query, params, neo4j.RoutingControl.READ)
-        return summary.query_type == "r"
+        # planned as a read, and no operator that acts outside the graph: LOAD CSV reads
+        # files and URLs from the server, TERMINATE TRANSACTIONS stops other users' work
+        return summary.query_type == "r" and not (_operators(summary.plan) & _NOT_READ_OPS)
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         # READ routing alone does not stop a write on a single server: check the plan first
         if not self.explain_is_read(query, params):
-            raise ReadOnlyError("refused: the statement would write (it is planned as a write query)")
+            raise ReadOnlyError("refused: the statement would write, or act outside the graph "
+                                "(Neo4j plans it as a write, LOAD CSV or TERMINATE TRANSACTIONS)")
         rows, _, _ = self._run(query, params, neo4j.RoutingControl.READ)
         return rows
 

@@ -1,0 +1,528 @@
+"""Faults, injected for real: servers killed in the middle of a load, a client killed in
+the middle of a load, connections dropped in the middle of a statement, and eight
+readers racing a load. After each, what was committed is there and a load run again
+converges to exactly the graph a clean load gives (the `kb stats` checksum).
+
+Faults injected:
+
+* SIGKILL of the embedded redis-server mid-load (20,000 production rows), reconnect at once, load again;
+* SIGKILL of a local Neo4j's JVM mid-load, restart on the same data dir, load again;
+* SIGKILL of the Python process running a load; its server must stop on its own (idle timeout);
+* a connection cut mid-statement (FalkorDB: CLIENT KILL; Neo4j: a TCP proxy that drops every socket):
+  reads are retried, a FalkorDB write is reported in one line and never run twice;
+* eight reader threads, each with its own connection, asking a question during a load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pycountry
+import pytest
+
+import kb
+from kb import embedded
+from kb.errors import BackendError
+
+N_LARGE = 20_000  # production rows: a largish load for the embedded engine
+N_SMALL = 5_000  # Neo4j loads about ten times slower: its tests use fewer rows
+STAGES = ("mining", "separation", "refining", "metal", "magnets")
+
+
+def generate(folder: Path, n: int) -> Path:
+    """Synthetic production figures for the years 1900-1999: real ISO3 codes, one source."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sources.yaml").write_text(
+        "sources:\n"
+        "  - {id: synthetic, title: Synthetic production, publisher: Tests, date: '2026-01-01', kind: dataset}\n"
+        "  - {id: iso-3166, title: ISO 3166 country codes, publisher: ISO, date: '2020', kind: standard}\n"
+    )
+    codes = sorted(c.alpha_3 for c in pycountry.countries)
+    rows = ["iso3,year,stage,tonnes,sources"]
+    combos = itertools.product(codes, STAGES, range(1900, 2000))
+    for i, (iso3, stage, year) in enumerate(itertools.islice(combos, n)):
+        rows.append(f"{iso3},{year},{stage},{(i * 37) % 10_000 + 0.5},synthetic")
+    (folder / "production-synthetic.csv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+#: what each fault did, printed at the end of the module
+FAULTS: list[str] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_faults(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    tr = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if tr is None or capture is None or not FAULTS:
+        return
+    with capture.global_and_fixture_disabled():
+        tr.write_line("\nfaults injected:")
+        for line in FAULTS:
+            tr.write_line(f"  {line}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def _wait_gone(pids: list[int], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while any(_alive(p) for p in pids):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"processes {[p for p in pids if _alive(p)]} still alive after {timeout} s")
+        time.sleep(0.05)
+
+
+def _servers_for(home: Path) -> list[int]:
+    """Every live redis-server serving ``home``'s socket (there must never be two)."""
+    sock = str(embedded.paths(home)["socket"]).encode()
+    out = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            with contextlib.suppress(OSError):
+                if b"redis-server" in (proc / "cmdline").read_bytes() and sock in (proc / "cmdline").read_bytes() \
+                        and _alive(int(proc.name)):
+                    out.append(int(proc.name))
+    return out
+
+
+def _count(k: kb.KB, label: str) -> int:
+    return k.read(f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"]
+
+
+@dataclass
+class Dataset:
+    folder: Path
+    rows: int
+    checksum: str  # of a clean load into an empty graph
+    stats: dict
+
+
+@pytest.fixture(scope="module")
+def fault_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """An embedded KB_HOME of this module's own, so killing its server disturbs no other test."""
+    home = tmp_path_factory.mktemp("faults") / "home"
+    yield home
+    embedded.stop_server(home)
+
+
+@pytest.fixture(scope="module")
+def datasets(tmp_path_factory: pytest.TempPathFactory, fault_home: Path) -> dict[int, Dataset]:
+    """The generated data sets and the checksum a clean load of each gives."""
+    out = {}
+    for n in (N_LARGE, N_SMALL):
+        folder = generate(tmp_path_factory.mktemp(f"gen{n}"), n)
+        with kb.connect(home=fault_home, graph=f"clean{n}") as k:
+            k.clear()
+            k.load([folder])
+            stats = k.stats()
+        assert stats["nodes"]["Production"] == n
+        out[n] = Dataset(folder, n, stats["checksum"], stats)
+    return out
+
+
+# --------------------------------------------------------------------------- embedded server killed
+
+
+def test_embedded_server_killed_mid_load_converges(fault_home, datasets):
+    data = datasets[N_LARGE]
+    k = kb.connect(home=fault_home, graph="crash")
+    k.clear()
+    st = embedded.server_status(fault_home)
+    keeper, server = st["keeper"], st["server"]
+    seen: list[str] = []
+
+    def progress(what: str, done: int, total: int) -> None:
+        seen.append(what)
+        if len(seen) == 1:  # Country nodes are in: kill the server while Production is being merged
+            threading.Timer(0.15, os.kill, (server, signal.SIGKILL)).start()
+
+    with pytest.raises(BackendError, match="connection lost during a write") as exc:
+        k.load([data.folder], progress=progress)
+    assert len(str(exc.value).splitlines()) == 1
+    k.close()
+
+    # reconnect at once: a new server starts; the dead one's keeper must neither linger nor
+    # take the new server's socket away
+    with kb.connect(home=fault_home, graph="crash") as k:
+        _wait_gone([keeper, server], 10)
+        time.sleep(0.5)
+        assert len(_servers_for(fault_home)) == 1
+        rels = k.read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
+        assert rels < data.stats["relationship_count"], "the kill was meant to land mid-load"
+        assert _count(k, "Country") == data.stats["nodes"]["Country"], "committed before the kill"
+        production = _count(k, "Production")
+        k.load([data.folder])
+        assert k.stats()["checksum"] == data.checksum
+    assert embedded.server_status(fault_home)["running"]
+    assert len(_servers_for(fault_home)) == 1
+    FAULTS.append(f"embedded redis-server SIGKILLed mid-load ({data.rows} rows): after the restart {production} "
+                  f"Production nodes and {rels} relationships were there; the reload converged to the clean checksum")
+
+
+# --------------------------------------------------------------------------- Neo4j killed
+
+
+@dataclass
+class LocalNeo4j:
+    """A Neo4j of the tests' own (auth on), for killing and for looking at what it exposes."""
+
+    port: int
+    http_port: int
+    data_dir: Path
+    home: Path
+    password: str
+    uri: str = ""
+
+    @contextlib.contextmanager
+    def _env(self) -> Iterator[None]:
+        old = os.environ.get("KB_HOME")
+        os.environ["KB_HOME"] = str(self.home)  # where neo4j_local keeps its state file
+        try:
+            yield
+        finally:
+            if old is None:
+                os.environ.pop("KB_HOME", None)
+            else:
+                os.environ["KB_HOME"] = old
+
+    def start(self) -> str:
+        from kb import neo4j_local
+
+        with self._env():
+            self.uri = neo4j_local.start(port=self.port, http_port=self.http_port, data_dir=self.data_dir,
+                                         password=self.password, timeout=180)
+        return self.uri
+
+    def pid(self) -> int:
+        from kb import neo4j_local
+
+        with self._env():
+            return int(neo4j_local.status(self.port, password=self.password)["pid"])
+
+    def stop(self) -> None:
+        from kb import neo4j_local
+
+        with self._env():
+            neo4j_local.stop(port=self.port)
+
+    def connect(self) -> kb.KB:
+        return kb.connect(self.uri, user="neo4j", password=self.password)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+_SHARED: dict[str, LocalNeo4j] = {}
+
+
+@pytest.fixture(scope="session")
+def local_neo4j() -> Iterator[LocalNeo4j]:
+    """A separate local Neo4j (Java + Maven), with a password, started for these tests;
+    one for the session, also when tests/test_secrets.py asks for it."""
+    import shutil
+
+    from kb import neo4j_local
+
+    if "server" in _SHARED:
+        yield _SHARED["server"]
+        return
+    if not shutil.which("java"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("no Java: cannot start a local Neo4j under CI=true")
+        pytest.skip("no Java: cannot start a local Neo4j")
+    tmp = Path(tempfile.mkdtemp(prefix="kb-faults-neo4j-"))
+    server = LocalNeo4j(_free_port(), _free_port(), tmp / "data", tmp / "home", "kb-pw-" + secrets.token_hex(8))
+    try:
+        neo4j_local.install(quiet=True)
+        server.start()
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"could not start a local Neo4j: {exc}")
+        pytest.skip(f"could not start a local Neo4j: {exc}")
+    _SHARED["server"] = server
+    yield server
+    _SHARED.pop("server", None)
+    server.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_neo4j_killed_mid_load_converges(local_neo4j, datasets):
+    data = datasets[N_SMALL]  # the checksum of a clean load on FalkorDB: equal graphs, equal checksums
+    with local_neo4j.connect() as k:
+        k.clear()
+    pid = local_neo4j.pid()
+    seen: list[str] = []
+    at_kill: list[int] = []
+    restarted = threading.Event()
+
+    def kill_and_restart() -> None:
+        at_kill.append(len(seen))
+        os.kill(pid, signal.SIGKILL)
+        _wait_gone([pid], 30)
+        try:
+            local_neo4j.start()  # the same port and data directory
+        finally:
+            restarted.set()
+
+    killer = threading.Timer(1.0, kill_and_restart)
+
+    def progress(what: str, done: int, total: int) -> None:
+        seen.append(what)
+        if len(seen) == 1:
+            killer.start()
+
+    k = local_neo4j.connect()
+    try:
+        k.load([data.folder], progress=progress)
+        outcome = "the driver retried through the restart and the load finished"
+    except BackendError as exc:
+        outcome = f"the load failed: {exc}"
+        assert len(str(exc).splitlines()) == 1
+    finally:
+        restarted.wait(240)
+        k.close()
+    assert at_kill and at_kill[0] < 4, f"the kill was meant to land mid-load ({outcome}; steps {seen})"
+    assert local_neo4j.pid() != pid
+    with local_neo4j.connect() as k:
+        production = _count(k, "Production")
+        k.load([data.folder])
+        assert k.stats()["checksum"] == data.checksum, outcome
+    FAULTS.append(f"Neo4j JVM SIGKILLed mid-load ({data.rows} rows) after step {at_kill[0]} of the load, restarted on "
+                  f"its data dir: {outcome}; {production} Production nodes after the restart; the reload converged")
+
+
+# --------------------------------------------------------------------------- client killed
+
+
+CHILD = textwrap.dedent("""
+    import sys, kb
+    k = kb.connect(home=sys.argv[1], graph="child")
+    k.load([sys.argv[2]], progress=lambda what, done, total: print(what, done, total, flush=True))
+    print("finished", flush=True)
+""")
+
+
+def test_killed_client_mid_load_loses_nothing_committed_and_leaves_no_server(tmp_path, datasets):
+    data = datasets[N_SMALL]
+    home = tmp_path / "home"
+    env = {**os.environ, "KB_IDLE_TIMEOUT": "1"}
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(home), str(data.folder)],
+                             stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        first = child.stdout.readline().split()
+        assert first and first[0] == "Country", first  # the Country nodes are committed
+        time.sleep(0.1)
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert "finished" not in child.stdout.read()
+    st = embedded.server_status(home)
+    pids = [st["keeper"], st["server"]]
+    _wait_gone(pids, 1 + 10)  # the idle timeout, and some slack
+    assert not _servers_for(home), "an orphan server is left"
+    try:
+        with kb.connect(home=home, graph="child") as k:
+            assert _count(k, "Country") == int(first[1])  # committed before the kill: still there
+            production = _count(k, "Production")
+            k.load([data.folder])
+            assert k.stats()["checksum"] == data.checksum
+        FAULTS.append(f"loading Python process SIGKILLed: its server stopped on its own; {first[1]} Country and "
+                      f"{production} Production nodes committed before the kill survived; the reload converged")
+    finally:
+        embedded.stop_server(home)
+
+
+# --------------------------------------------------------------------------- connection lost mid-statement
+
+LONG_READ = "UNWIND range(1, $n) AS i WITH i WHERE i % 7 = 0 RETURN count(i) AS n"
+LONG_WRITE = ("UNWIND range(1, 20000) AS i CREATE (:Lost {i: i}) WITH count(*) AS c "
+              "UNWIND range(1, $n) AS j WITH c, j WHERE j % 7 = 0 RETURN c, count(j) AS n")
+
+
+class DroppingProxy:
+    """A TCP proxy in front of a server (Neo4j's Bolt port, the embedded FalkorDB's unix
+    socket) that can cut every connection at once, whatever is running on it."""
+
+    def __init__(self, target: int | Path):
+        self.target = target
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.server.getsockname()[1])
+        self.socks: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.dropped = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            if isinstance(self.target, Path):
+                upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                upstream.connect(str(self.target))
+            else:
+                upstream = socket.create_connection(("127.0.0.1", self.target))
+            with self.lock:
+                self.socks += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a: socket.socket, b: socket.socket) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def drop_all(self) -> None:
+        with self.lock:
+            for s in self.socks:
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            self.dropped += len(self.socks) // 2
+            self.socks.clear()
+
+    def close(self) -> None:
+        self.server.close()
+        self.drop_all()
+
+
+def test_a_lost_connection_is_retried_for_reads_and_reported_for_writes(engine, empty_kb):
+    n = 8_000_000
+    if engine.name == "embedded":
+        proxy = DroppingProxy(embedded.paths(Path(engine.options["home"]))["socket"])
+        k = kb.connect(f"falkordb://127.0.0.1:{proxy.port}", graph=engine.options["graph"])
+    else:
+        proxy = DroppingProxy(int(engine.uri.rsplit(":", 1)[1]))
+        k = kb.connect(f"bolt://127.0.0.1:{proxy.port}", **engine.options)
+    try:
+        # a read is safe to run again: it is retried and answers in full
+        timer = threading.Timer(0.3, proxy.drop_all)
+        timer.start()
+        assert k.read(LONG_READ, {"n": n}) == [{"n": n // 7}]
+        timer.join()
+        assert proxy.dropped > 0, "the cut was meant to land mid-read"
+
+        dropped = proxy.dropped
+        timer = threading.Timer(0.3, proxy.drop_all)
+        timer.start()
+        try:
+            rows = k.write(LONG_WRITE, {"n": n})
+            # Neo4j: the managed transaction was rolled back with the connection and run again
+            assert engine.name == "neo4j" and rows == [{"c": 20000, "n": n // 7}]
+        except BackendError as exc:
+            # FalkorDB: not retried (it may have been applied), said in one clear line
+            assert engine.name == "embedded", exc
+            assert "connection lost during a write (it may or may not have been applied)" in str(exc)
+            assert len(str(exc).splitlines()) == 1
+        timer.join()
+        assert proxy.dropped > dropped, "the cut was meant to land mid-write"
+        with kb.connect(engine.uri, **engine.options) as direct:
+            # run exactly once: FalkorDB finished it server-side, Neo4j ran it again after a rollback
+            assert _count(direct, "Lost") == 20000
+        FAULTS.append(f"{engine.name}: {proxy.dropped} connections cut mid-statement; the read was retried and "
+                      f"answered in full; the write " + ("was retried (managed transaction) and applied once"
+                                                         if engine.name == "neo4j" else
+                                                         "was reported in one line, not retried, applied once"))
+    finally:
+        k.close()
+        proxy.close()
+
+
+# --------------------------------------------------------------------------- readers during a load
+
+
+def test_eight_readers_during_a_load_see_before_or_after(engine, empty_kb, datasets, tmp_path):
+    data = datasets[N_SMALL]
+    new = tmp_path / "new"
+    new.mkdir()
+    for f in data.folder.iterdir():
+        (new / f.name).write_bytes(f.read_bytes())
+    # written after the Production nodes (labels load in order), in one statement: atomic
+    techs = [{"id": f"zyx-{i}", "name": f"Zyxquartz {i:02d}", "sources": ["synthetic"]} for i in range(30)]
+    import yaml
+
+    (new / "technologies.yaml").write_text(yaml.safe_dump({"technologies": techs}))
+    empty_kb.load([data.folder / "sources.yaml"])
+
+    def answer(k: kb.KB) -> tuple:
+        return tuple((r.name, r.key) for r in k.ask("search", {"text": "zyxquartz", "limit": 100}))
+
+    before = answer(empty_kb)
+    after_expected = tuple(sorted((t["name"], t["id"]) for t in techs))
+    assert before == ()
+    stop = threading.Event()
+    loading = threading.Event()
+    answers: list[tuple[bool, tuple]] = []
+    errors: list[BaseException] = []
+    ready = threading.Barrier(9, timeout=120)
+
+    def reader() -> None:
+        try:
+            with kb.connect(engine.uri, **engine.options) as k:
+                answers.append((loading.is_set(), answer(k)))
+                ready.wait()
+                while not stop.is_set():
+                    answers.append((loading.is_set(), answer(k)))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+            with contextlib.suppress(threading.BrokenBarrierError):
+                ready.abort()
+
+    threads = [threading.Thread(target=reader) for _ in range(8)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    loading.set()
+    try:
+        empty_kb.load([new])
+    finally:
+        loading.clear()
+        time.sleep(0.3)
+        stop.set()
+        for t in threads:
+            t.join(60)
+    assert not errors, errors[:3]
+    during = [a for busy, a in answers if busy]
+    assert during, "no reader ran during the load"
+    assert {a for _, a in answers} <= {before, after_expected}
+    assert answer(empty_kb) == after_expected
+    seen = {"before" if a == before else "after" for a in during}
+    FAULTS.append(f"{engine.name}: 8 readers asked {len(answers)} times ({len(during)} during the load, seeing "
+                  f"{' and '.join(sorted(seen))}): no errors, every answer the state before or after")
