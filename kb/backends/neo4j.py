@@ -69,6 +69,7 @@ class Neo4jBackend(Backend):
     engine = "neo4j"
 
     def __init__(self, uri: str, user: str | None, password: str | None, database: str | None = None):
+        self._known_reads: set[str] = set()
         try:
             u = urlsplit(uri)
             u.port  # noqa: B018 - raises on a bad port
@@ -119,10 +120,14 @@ class Neo4jBackend(Backend):
         return summary.query_type == "r" and not (_operators(summary.plan) & _NOT_READ_OPS)
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        # READ routing alone does not stop a write on a single server: check the plan first
-        if not self.explain_is_read(query, params):
+        # READ routing alone does not stop a write on a single server: check the plan first.
+        # The query type depends on the text alone, not on parameter values, so a text found
+        # to be a read is remembered: a canned question costs one round trip, not two.
+        if query not in self._known_reads and not self.explain_is_read(query, params):
             raise ReadOnlyError("refused: the statement would write, or act outside the graph "
                                 "(Neo4j plans it as a write, LOAD CSV or TERMINATE TRANSACTIONS)")
+        if len(self._known_reads) < 1024:
+            self._known_reads.add(query)
         rows, _, _ = self._run(query, params, neo4j.RoutingControl.READ)
         return rows
 
