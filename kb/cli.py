@@ -31,6 +31,8 @@ neo4j_app = typer.Typer(help="A local Neo4j 5.26 server from Maven Central (no D
 app.add_typer(neo4j_app, name="neo4j")
 
 out = Console()
+if not out.is_terminal:  # piped or captured: do not squeeze tables into 80 columns
+    out = Console(width=200)
 err = Console(stderr=True)
 
 
