@@ -514,7 +514,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def open_engine(name: str, uri: str | None, workdir: Path, log: Log = _quiet) -> Iterator[tuple[KB, Path | None]]:
+def open_engine(name: str, uri: str | None, workdir: Path, log: Log = _quiet,
+                scale: int = 0) -> Iterator[tuple[KB, Path | None]]:
     """The KB to benchmark on and (Neo4j) its import directory. Embedded: a new KB_HOME under
     ``workdir``. Neo4j: ``uri`` if given (bolt/neo4j), else a local Neo4j 5.26 on a free port."""
     import kb
@@ -547,7 +548,9 @@ def open_engine(name: str, uri: str | None, workdir: Path, log: Log = _quiet) ->
     port = _free_port()
     data = workdir / f"neo4j-{port}"
     log(f"starting a local Neo4j on port {port}")
-    uri = neo4j_local.start(port=port, http_port=0, data_dir=data)
+    # the 512 MB default heap caps transaction memory below what 1M-relationship batches need
+    heap = "2g" if scale >= 300_000 else neo4j_local.DEFAULT_HEAP
+    uri = neo4j_local.start(port=port, http_port=0, data_dir=data, heap=heap)
     try:
         k = kb.connect(uri)
         try:
@@ -582,7 +585,7 @@ def run_bench(scale: int = 10_000, engines: tuple[str, ...] = ("embedded", "neo4
                 k, imp = kbs[name]
                 report["engines"][name] = bench_engine(name, k, w, repeat, min_calls, imp, log)
             else:
-                with open_engine(name, uri, workdir, log) as (k, imp):
+                with open_engine(name, uri, workdir, log, scale) as (k, imp):
                     report["engines"][name] = bench_engine(name, k, w, repeat, min_calls, imp, log)
         if cold_repeat and "embedded" in engines:
             report["cold_start"] = cold_start(cold_repeat, log)

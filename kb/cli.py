@@ -297,6 +297,7 @@ def neo4j_start(
     http_port: Annotated[int, typer.Option(help="HTTP port (Neo4j Browser where available)")] = 7474,
     data: Annotated[Path | None, typer.Option(help="data directory (default: KB_HOME/neo4j-PORT)")] = None,
     password: Annotated[str | None, typer.Option(envvar="KB_NEO4J_PASSWORD", help="turn auth on with this password for user neo4j")] = None,
+    heap: Annotated[str, typer.Option(help="JVM heap; 60% of it is the transaction memory limit (2g for ~1M relationships)")] = "512m",
 ) -> None:
     """Start a local Neo4j on 127.0.0.1, wait until Bolt answers, print its URI.
 
@@ -304,7 +305,7 @@ def neo4j_start(
     """
     from kb import neo4j_local
 
-    uri = neo4j_local.start(port=port, http_port=http_port, data_dir=data, password=password)
+    uri = neo4j_local.start(port=port, http_port=http_port, data_dir=data, password=password, heap=heap)
     out.print(uri, highlight=False)
 
 
