@@ -45,8 +45,8 @@ from kb.schema import INDEXES, NODE_KEYS
 
 from .generate import generate
 
-#: parameter samples per canned question (the same as tests/test_queries.py SAMPLES;
-#: tests/test_bench.py checks they stay equal)
+#: parameter samples per canned question; tests/test_queries.py runs the same ones on both
+#: engines and checks every question has some
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "element_profile": [{"symbol": "Nd"}, {"symbol": "scandium"}],
     "top_producers": [{"year": 2011}, {"year": 2024, "limit": 3}, {"year": 2023, "stage": "refining"}],

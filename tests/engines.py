@@ -34,6 +34,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (a zombie is gone for our purposes)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
 def docker_available() -> bool:
     if not shutil.which("docker"):
         return False

@@ -6,14 +6,8 @@ from __future__ import annotations
 import json
 
 from bench.generate import generate
-from bench.run import SAMPLES, neo4j_import_dir, render_markdown, rows_for, run_bench
+from bench.run import neo4j_import_dir, render_markdown, rows_for, run_bench
 from kb.core import bundled_data_dir
-
-
-def test_samples_are_the_query_tests_samples():
-    from tests.test_queries import SAMPLES as TEST_SAMPLES
-
-    assert SAMPLES == TEST_SAMPLES
 
 
 def test_generator_writes_valid_data_files(tmp_path):

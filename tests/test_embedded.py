@@ -15,6 +15,7 @@ import pytest
 
 import kb
 from kb import embedded
+from tests.engines import process_alive as _alive
 
 IDLE = 1.0
 
@@ -32,16 +33,6 @@ def _pids(home: Path) -> tuple[int, int] | None:
     return (st["keeper"], st["server"]) if "server" in st else None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is gone for our purposes
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def _wait_gone(pids: tuple[int, int], timeout: float) -> float:

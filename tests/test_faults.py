@@ -37,6 +37,7 @@ import pytest
 import kb
 from kb import embedded
 from kb.errors import BackendError
+from tests.engines import process_alive as _alive
 
 N_LARGE = 20_000  # production rows: a largish load for the embedded engine
 N_SMALL = 5_000  # Neo4j loads about ten times slower: its tests use fewer rows
@@ -77,15 +78,6 @@ def _report_faults(request: pytest.FixtureRequest) -> Iterator[None]:
             tr.write_line(f"  {line}")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, IndexError):
-        return False
 
 
 def _wait_gone(pids: list[int], timeout: float) -> None:

@@ -10,29 +10,9 @@ from typing import Any
 
 import pytest
 
+from bench.run import SAMPLES  # sample parameters for every question, shared with the benchmark
 from kb import catalog
 from kb.errors import QueryError
-
-# sample parameters for every question (the conformance test runs them all)
-SAMPLES: dict[str, list[dict[str, Any]]] = {
-    "element_profile": [{"symbol": "Nd"}, {"symbol": "scandium"}],
-    "top_producers": [{"year": 2011}, {"year": 2024, "limit": 3}, {"year": 2023, "stage": "refining"}],
-    "supply_concentration": [{"year": 2011}, {"year": 2024}],
-    "production_history": [{"iso3": "CHN"}, {"iso3": "australia"}],
-    "element_uses": [{"symbol": "Dy"}],
-    "technology_exposure": [{"technology": "wind-turbines"}],
-    "disputes": [{}, {"iso3": "JPN"}],
-    "dispute_timeline": [{"code": "DS431"}],
-    "agreements": [{}, {"iso3": "IND"}],
-    "alternative_suppliers": [{"importer": "JPN", "symbol": "Dy"}],
-    "export_restrictions": [{"iso3": "CHN", "year": 2012}, {"iso3": "China", "year": 2025}],
-    "connection_paths": [{"source": "Japan", "target": "India"}],
-    "timeline": [{"start_year": 2010, "end_year": 2012}, {"start_year": 2010, "end_year": 2030, "iso3": "JPN"}],
-    "sources_for": [{"name": "Toyota Tsusho"}],
-    "search": [{"text": "neodymi"}, {"text": "sillamae"}],
-    "articles_mentioning": [{"names": ["Japan", "India"]}],
-    "co_mentions": [{"name": "Japan"}],
-}
 
 
 @cache
