@@ -272,6 +272,17 @@ def load_csv_write(k: KB, statements: list[tuple[str, str]]) -> None:
             s.run(q).consume()
 
 
+def _timed_loads(k: KB, rows: GraphRows, repeat: int) -> list[float]:
+    """Seconds the project's loader takes to write ``rows`` into an emptied store, ``repeat`` times."""
+    times = []
+    for _ in range(repeat):
+        empty(k)
+        t0 = time.perf_counter()
+        write_rows(k.backend, rows)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
 def counts(k: KB) -> tuple[int, int]:
     n = k.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
     r = k.read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
@@ -432,12 +443,8 @@ def bench_engine(name: str, k: KB, w: Workload, repeat: int = 3, min_calls: int 
     # 3. loader against the naive loop (and LOAD CSV on Neo4j), same rows
     rows = w.compare_rows
     nrows = rows.node_count + rows.rel_count
-    loader, naive, lcsv = [], [], []
-    for _ in range(repeat):
-        empty(k)
-        t0 = time.perf_counter()
-        write_rows(k.backend, rows)
-        loader.append(time.perf_counter() - t0)
+    naive, lcsv = [], []
+    loader = _timed_loads(k, rows, repeat)
     loaded = counts(k)
     for _ in range(repeat):
         empty(k)
@@ -480,12 +487,7 @@ def bench_engine(name: str, k: KB, w: Workload, repeat: int = 3, min_calls: int 
 
     # 4. the scaled graph from an empty store: write only (rows already validated), and end to end
     srows = w.scaled_rows
-    writes = []
-    for _ in range(repeat):
-        empty(k)
-        t0 = time.perf_counter()
-        write_rows(k.backend, srows)
-        writes.append(time.perf_counter() - t0)
+    writes = _timed_loads(k, srows, repeat)
     scaled_loaded = counts(k)
     med = statistics.median(writes)
     res["scaled_load"] = {

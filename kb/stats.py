@@ -42,6 +42,10 @@ def _node_id(labels: list[str], props: dict[str, Any]) -> list[Any]:
     return [sorted(labels), _canon(props)]
 
 
+def _key(labels: list[str], props: dict[str, Any]) -> str:
+    return json.dumps(_node_id(labels, props), sort_keys=True, default=str)
+
+
 def graph_stats(backend: Backend) -> dict[str, Any]:
     nodes = backend.read("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props")
     rels = backend.read(
@@ -52,21 +56,15 @@ def graph_stats(backend: Backend) -> dict[str, Any]:
     by_type: dict[str, int] = {}
     total = 0
     facts = cited = 0
-    cited_nodes = {
-        (r["l"], r["k"]) for r in backend.read(
-            "MATCH (n)-[:SOURCED_FROM]->(:Source) RETURN DISTINCT labels(n)[0] AS l, "
-            "coalesce(n.id, n.symbol, n.iso3, n.code) AS k"
-        )
-    }
+    # nodes that cite a source, taken from the SOURCED_FROM relationships already read
+    cited_nodes = {_key(r["al"], r["ap"]) for r in rels if r["type"] == "SOURCED_FROM"}
     for n in nodes:
         for label in n["labels"]:
             by_label[label] = by_label.get(label, 0) + 1
         total = (total + _digest(["N", sorted(n["labels"]), n["props"]])) % (1 << 128)
-        label = n["labels"][0] if n["labels"] else ""
-        if label not in NON_FACT_LABELS:
+        if not NON_FACT_LABELS & set(n["labels"]):
             facts += 1
-            key = n["props"].get(NODE_KEYS.get(label, "id"))
-            cited += (label, key) in cited_nodes
+            cited += _key(n["labels"], n["props"]) in cited_nodes
     for r in rels:
         by_type[r["type"]] = by_type.get(r["type"], 0) + 1
         total = (total + _digest(["R", r["type"], _node_id(r["al"], r["ap"]), _node_id(r["bl"], r["bp"]), r["props"]])) % (1 << 128)
