@@ -2,7 +2,7 @@
 // description: A country's output year by year, each year from the latest edition that reports it, with its share of the world.
 // mode: read
 // param: iso3: str - ISO3 code, name or alias of the country (CHN, China)
-// param: stage: str = 'mining' - mining, separation, refining, metal or magnets
+// param: stage: Stage = 'mining' - mining, separation, refining, metal or magnets
 // column: year: int - the year
 // column: tonnes: float | None - tonnes of rare-earth oxide equivalent
 // column: share: float | None - share of the world total, 0-1

@@ -2,7 +2,7 @@
 // description: How concentrated supply is in a year and stage: the Herfindahl-Hirschman index and the largest producer's share.
 // mode: read
 // param: year: int - the year of the figures
-// param: stage: str = 'mining' - mining, separation, refining, metal or magnets
+// param: stage: Stage = 'mining' - mining, separation, refining, metal or magnets
 // column: hhi: float - sum of squared percentage shares, 0-10,000 (above 2,500 is highly concentrated)
 // column: top_country: str - the largest producer
 // column: top_share: float - its share of the world total, 0-1

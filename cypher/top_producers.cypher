@@ -2,7 +2,7 @@
 // description: The largest producers of rare earths in a year and stage, with their share of the world total, from the latest edition that reports that year.
 // mode: read
 // param: year: int - the year of the figures
-// param: stage: str = 'mining' - mining, separation, refining, metal or magnets
+// param: stage: Stage = 'mining' - mining, separation, refining, metal or magnets
 // param: limit: int = 10 - how many countries
 // column: country: str - country name
 // column: iso3: str - ISO 3166 alpha-3 code

@@ -6,10 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from kb.backends import Backend, Row, open_backend
 from kb.config import Settings
+from kb.engines import Backend, Row, open_backend
+from kb.rows import RowModel, Rows
+
+if TYPE_CHECKING:
+    from kb.loaders import LoadReport
+    from kb.queries.api import Queries
+
+M = TypeVar("M", bound=RowModel)
 
 
 def bundled_data_dir() -> Path:
@@ -41,33 +48,36 @@ class KB:
 
     # -- canned questions
     @property
-    def queries(self) -> Any:
+    def queries(self) -> Queries:
         """The canned questions as typed methods: ``k.queries.top_producers(year=2011)``."""
-        from kb.queries import Queries
+        from kb.queries.api import Queries
 
         return Queries(self)
 
-    def ask(self, name: str, params: Mapping[str, Any] | None = None, model: Any = None) -> Any:
+    @overload
+    def ask(self, name: str, params: Mapping[str, Any] | None, model: type[M]) -> Rows[M]: ...
+
+    @overload
+    def ask(self, name: str, params: Mapping[str, Any] | None = None, model: None = None) -> Rows[RowModel]: ...
+
+    def ask(self, name: str, params: Mapping[str, Any] | None = None,
+            model: type[RowModel] | None = None) -> Rows[Any]:
         """Run a canned question by name. Parameters are checked against its header
-        (a clear `QueryError` before anything is sent) and travel as Cypher parameters."""
-        from kb import catalog
-        from kb.rows import Rows
+        (a clear `QueryError` before anything is sent) and travel as Cypher parameters.
+        Rows come back as the question's row model (``model`` overrides it)."""
+        from kb.queries import catalog
+        from kb.queries.api import ROW_MODELS
 
         q = catalog.get(name)
         bound = q.bind(dict(params or {}))
         rows = self.backend.read(q.cypher, bound) if q.reads else self.backend.write(q.cypher, bound)[0]
-        if model is None:
-            from kb.queries import ROW_MODELS
-
-            model = ROW_MODELS.get(name)
+        chosen: type[RowModel] = model or ROW_MODELS.get(name) or RowModel
         cols = [c.name for c in q.columns]
-        if model is None:
-            return rows
-        return Rows([model.model_validate(r) for r in rows], cols)
+        return Rows([chosen.model_validate(r) for r in rows], cols)
 
     # -- data
     def load(self, paths: Iterable[str | Path] | None = None, *, progress: Any = None,
-             dry_run: bool = False) -> Any:
+             dry_run: bool = False) -> LoadReport:
         """Load data files (the bundled KB when no path is given). All-or-nothing:
         a bad record anywhere raises `DataError` before anything is written."""
         from kb.loaders import load_paths
@@ -95,20 +105,6 @@ class KB:
 
     def __repr__(self) -> str:
         return f"<KB {self.backend.location}>"
-
-
-_default: KB | None = None
-
-
-def default_kb() -> KB:
-    """One shared connection from the environment (``KB_URI``), for module-level calls."""
-    global _default
-    if _default is None:
-        import atexit
-
-        _default = connect()
-        atexit.register(_default.close)
-    return _default
 
 
 def connect(uri: str | None = None, **options: Any) -> KB:

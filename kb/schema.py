@@ -518,11 +518,11 @@ RECORD_KINDS: tuple[Any, ...] = (  # the record models above (pydantic classes)
     Source, Commodity, Element, Use, Technology, Country, Organisation, Facility,
     Production, Reserves, TradeFlow, Measure, Dispute, Agreement, Event, Claim,
 )
-BY_SECTION: dict[str, type[BaseModel]] = {m.__section__: m for m in RECORD_KINDS}  # type: ignore[attr-defined]
+BY_SECTION: dict[str, type[BaseModel]] = {m.__section__: m for m in RECORD_KINDS}
 
 #: label -> natural key property. Nodes made by the loader but not a record kind
 #: (DisputeEvent) are listed too.
-NODE_KEYS: dict[str, str] = {m.__label__: m.__key__ for m in RECORD_KINDS}  # type: ignore[attr-defined]
+NODE_KEYS: dict[str, str] = {m.__label__: m.__key__ for m in RECORD_KINDS}
 NODE_KEYS["DisputeEvent"] = "id"
 NODE_KEYS["CandidateClaim"] = "id"  # quantities found in ingested articles (kb.ingest), for review
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from kb.backends import Backend
+from kb.engines import Backend
 from kb.schema import NODE_KEYS
 
 #: labels that are not facts themselves (a Source is what facts cite)

@@ -173,12 +173,19 @@ def read_csv(path: Path, problems: list[Problem]) -> Iterator[RawRecord]:
         problems.append(Problem(str(path), where, None, f"malformed CSV: {exc}"))
 
 
+#: folders of a data folder that hold published files as published (read by importers,
+#: `kb import ...`), not data records
+RAW_DIR = "raw"
+
+
 def data_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders into their data files, sorted so loads are deterministic."""
+    """Expand folders into their data files, sorted so loads are deterministic. A folder's
+    ``raw/`` subfolder (published files kept byte for byte) is not data records: skipped."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in DATA_SUFFIXES and f.is_file()))
+            out.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in DATA_SUFFIXES and f.is_file()
+                              and RAW_DIR not in f.relative_to(p).parts[:-1]))
         elif p.exists():
             out.append(p)
         else:

@@ -11,10 +11,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from kb.backends import Backend, Counters
+from kb.engines import Backend, Counters
+from kb.engines.cypher import merge_node, merge_rel, unwind
 from kb.errors import DataError
-from kb.schema import INDEXES, NODE_KEYS, REL_TYPES
+from kb.schema import INDEXES, NODE_KEYS
 
 from .build import GraphRows, build
 from .read import read_all
@@ -36,7 +38,7 @@ class LoadReport:
     counters: Counters = field(default_factory=Counters)
     seconds: float = 0.0
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "files": self.files,
             "records": self.records,
@@ -49,18 +51,11 @@ class LoadReport:
 
 
 def node_query(label: str) -> str:
-    key = NODE_KEYS[label]
-    return f"UNWIND $rows AS row MERGE (n:`{label}` {{`{key}`: row.key}}) SET n += row.props"
+    return unwind(merge_node(label))
 
 
 def rel_query(rtype: str, a_label: str, b_label: str) -> str:
-    if rtype not in REL_TYPES:
-        raise ValueError(f"relationship type {rtype!r} is not in the schema")
-    ak, bk = NODE_KEYS[a_label], NODE_KEYS[b_label]
-    return (
-        f"UNWIND $rows AS row MATCH (a:`{a_label}` {{`{ak}`: row.a}}) MATCH (b:`{b_label}` {{`{bk}`: row.b}}) "
-        f"MERGE (a)-[r:`{rtype}`]->(b) SET r += row.props"
-    )
+    return unwind(merge_rel(rtype, a_label, b_label))
 
 
 def write_rows(backend: Backend, rows: GraphRows, progress: Progress | None = None,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -24,14 +23,11 @@ from pathlib import Path
 
 import kb
 from kb.core import KB
+from kb.engines.base import free_port
 
 ENGINES = ("embedded", "neo4j")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def process_alive(pid: int) -> bool:
@@ -124,12 +120,12 @@ class Engines:
             return Engine("neo4j", skip_reason="docker")  # conftest hands over to pytest-docker
         if not shutil.which("java"):
             return Engine("neo4j", skip_reason="no Neo4j: set KB_TEST_NEO4J_URI, run Docker, or install Java 17 + Maven")
-        from kb import neo4j_local
+        from kb.engines import neo4j_local
 
         try:
             neo4j_local.install(quiet=True)
-            port = _free_port()
-            uri = neo4j_local.start(port=port, http_port=_free_port(), data_dir=self.tmp / f"neo4j-{port}")
+            port = free_port()
+            uri = neo4j_local.start(port=port, http_port=free_port(), data_dir=self.tmp / f"neo4j-{port}")
         except Exception as exc:  # noqa: BLE001 - reported as the skip/fail reason
             return Engine("neo4j", skip_reason=f"could not start a local Neo4j: {exc}")
         e = Engine("neo4j", uri, {})
@@ -139,7 +135,7 @@ class Engines:
     def close(self) -> None:
         for e in self._engines.values():
             e.close()
-        from kb import embedded
+        from kb.engines import embedded
 
         embedded.stop_server(self.tmp / "home")
         shutil.rmtree(self.tmp, ignore_errors=True)

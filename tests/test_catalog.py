@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kb import catalog
-from kb.catalog import CatalogError, load_catalog
 from kb.errors import QueryError
+from kb.queries import catalog
+from kb.queries.catalog import CatalogError, load_catalog
 
 GOOD = """// name: {name}
 // description: A probe.
@@ -23,13 +23,17 @@ def write(folder: Path, fname: str, text: str) -> None:
     (folder / fname).write_text(text)
 
 
-def test_bundled_catalogue_has_the_fifteen_questions():
-    names = set(catalog.catalog())
-    assert {
-        "element_profile", "top_producers", "supply_concentration", "production_history", "element_uses",
-        "technology_exposure", "disputes", "dispute_timeline", "agreements", "alternative_suppliers",
-        "export_restrictions", "connection_paths", "timeline", "sources_for", "search",
-    } <= names
+EXPECTED_QUESTIONS = {
+    "element_profile", "top_producers", "supply_concentration", "production_history", "element_uses",
+    "technology_exposure", "disputes", "dispute_timeline", "agreements", "alternative_suppliers",
+    "export_restrictions", "connection_paths", "timeline", "sources_for", "search",
+    "articles_mentioning", "co_mentions",
+}
+
+
+def test_bundled_catalogue_has_exactly_the_expected_questions():
+    # a question added or lost must be added or removed here too (and in the docs)
+    assert set(catalog.catalog()) == EXPECTED_QUESTIONS
 
 
 def test_two_files_with_one_name_are_named(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 
 def run_kb(engine, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     env = dict(os.environ)
-    cmd = [sys.executable, "-m", "kb.cli"]
+    cmd = [sys.executable, "-m", "kb"]
     if engine is not None and engine.uri:
         cmd += ["--uri", engine.uri]
     elif engine is not None:
@@ -26,7 +26,7 @@ def run_kb(engine, *args: str, check: bool = True) -> subprocess.CompletedProces
 
 
 def test_queries_lists_every_question_as_json():
-    from kb.catalog import catalog
+    from kb.queries.catalog import catalog
 
     items = json.loads(run_kb(None, "queries", "--format", "json").stdout)
     assert {i["name"] for i in items} == set(catalog())

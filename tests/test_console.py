@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from kb.console import Session, Splitter, Vocabulary, complete, split_statements, used_params
-from kb.output import Format
+from kb.analysis.console import Session, Splitter, Vocabulary, complete, split_statements
+from kb.analysis.output import Format
+from kb.queries.catalog import used_params
 
 ROOT = Path(__file__).resolve().parent.parent
-KB_CMD = [str(ROOT / ".venv" / "bin" / "kb")] if (ROOT / ".venv" / "bin" / "kb").exists() else [shutil.which("kb") or "kb"]
+KB_CMD = [sys.executable, "-m", "kb"]  # the kb of the interpreter running the tests
 
 #: every kind of write, including one after WITH and one in a subquery-free pattern create
 WRITES = [

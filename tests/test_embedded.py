@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import kb
-from kb import embedded
+from kb.engines import embedded
 from tests.engines import process_alive as _alive
 
 IDLE = 1.0
@@ -108,7 +108,7 @@ def test_a_killed_keeper_takes_its_server_down(home):
 
 
 def test_concurrent_openers_share_one_server(home):
-    code = "import sys, kb; k = kb.connect(home=sys.argv[1], graph='g'); from kb import embedded; print(embedded.server_status(__import__('pathlib').Path(sys.argv[1]))['server']); k.close()"
+    code = "import sys, kb; k = kb.connect(home=sys.argv[1], graph='g'); from kb.engines import embedded; print(embedded.server_status(__import__('pathlib').Path(sys.argv[1]))['server']); k.close()"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(home)], stdout=subprocess.PIPE, text=True) for _ in range(4)]
     pids = {p.communicate(timeout=60)[0].strip() for p in procs}
     assert len(pids) == 1, pids

@@ -16,7 +16,6 @@ Faults injected:
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import secrets
 import signal
@@ -31,34 +30,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pycountry
 import pytest
 
 import kb
-from kb import embedded
+from kb.bench.generate import synthetic_production as generate
+from kb.engines import embedded
+from kb.engines.base import free_port
 from kb.errors import BackendError
 from tests.engines import process_alive as _alive
 
 N_LARGE = 20_000  # production rows: a largish load for the embedded engine
 N_SMALL = 5_000  # Neo4j loads about ten times slower: its tests use fewer rows
-STAGES = ("mining", "separation", "refining", "metal", "magnets")
-
-
-def generate(folder: Path, n: int) -> Path:
-    """Synthetic production figures for the years 1900-1999: real ISO3 codes, one source."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "sources.yaml").write_text(
-        "sources:\n"
-        "  - {id: synthetic, title: Synthetic production, publisher: Tests, date: '2026-01-01', kind: dataset}\n"
-        "  - {id: iso-3166, title: ISO 3166 country codes, publisher: ISO, date: '2020', kind: standard}\n"
-    )
-    codes = sorted(c.alpha_3 for c in pycountry.countries)
-    rows = ["iso3,year,stage,tonnes,sources"]
-    combos = itertools.product(codes, STAGES, range(1900, 2000))
-    for i, (iso3, stage, year) in enumerate(itertools.islice(combos, n)):
-        rows.append(f"{iso3},{year},{stage},{(i * 37) % 10_000 + 0.5},synthetic")
-    (folder / "production-synthetic.csv").write_text("\n".join(rows) + "\n")
-    return folder
 
 
 #: what each fault did, printed at the end of the module
@@ -202,7 +184,7 @@ class LocalNeo4j:
                 os.environ["KB_HOME"] = old
 
     def start(self) -> str:
-        from kb import neo4j_local
+        from kb.engines import neo4j_local
 
         with self._env():
             self.uri = neo4j_local.start(port=self.port, http_port=self.http_port, data_dir=self.data_dir,
@@ -210,13 +192,13 @@ class LocalNeo4j:
         return self.uri
 
     def pid(self) -> int:
-        from kb import neo4j_local
+        from kb.engines import neo4j_local
 
         with self._env():
             return int(neo4j_local.status(self.port, password=self.password)["pid"])
 
     def stop(self) -> None:
-        from kb import neo4j_local
+        from kb.engines import neo4j_local
 
         with self._env():
             neo4j_local.stop(port=self.port)
@@ -225,10 +207,6 @@ class LocalNeo4j:
         return kb.connect(self.uri, user="neo4j", password=self.password)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 _SHARED: dict[str, LocalNeo4j] = {}
@@ -240,7 +218,7 @@ def local_neo4j() -> Iterator[LocalNeo4j]:
     one for the session, also when tests/test_secrets.py asks for it."""
     import shutil
 
-    from kb import neo4j_local
+    from kb.engines import neo4j_local
 
     if "server" in _SHARED:
         yield _SHARED["server"]
@@ -250,7 +228,7 @@ def local_neo4j() -> Iterator[LocalNeo4j]:
             pytest.fail("no Java: cannot start a local Neo4j under CI=true")
         pytest.skip("no Java: cannot start a local Neo4j")
     tmp = Path(tempfile.mkdtemp(prefix="kb-faults-neo4j-"))
-    server = LocalNeo4j(_free_port(), _free_port(), tmp / "data", tmp / "home", "kb-pw-" + secrets.token_hex(8))
+    server = LocalNeo4j(free_port(), free_port(), tmp / "data", tmp / "home", "kb-pw-" + secrets.token_hex(8))
     try:
         neo4j_local.install(quiet=True)
         server.start()

@@ -23,11 +23,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kb.loaders import build, read_all
 from pydantic import ConfigDict, TypeAdapter
 
-from kb.catalog import catalog
 from kb.errors import DataError, KBError
+from kb.loaders import build, read_all
+from kb.queries.catalog import catalog
 
 #: hand-picked strings that have broken query builders somewhere
 HOSTILE: list[str] = [
@@ -182,16 +182,23 @@ def _sample(base: str) -> Any:
 
 
 @pytest.mark.parametrize("statement", [
-    "MATCH (n) RETURN count(n) AS n // }) DETACH DELETE n",
+    "MATCH (n) WHERE n.name = $s RETURN count(n) AS n // }) DETACH DELETE n",
     "MATCH (n:Element {symbol: $s}) RETURN n.name AS name",
+    "RETURN $s AS s",
 ])
 def test_a_hostile_string_in_a_read_is_a_value(loaded_kb, statement):
+    assert "$s" in statement  # every statement here takes the hostile string
     before = _shape(loaded_kb)
+    sent = 0
     for s in HOSTILE:
         if "\x00" in s and loaded_kb.engine == "falkordb":
             continue
         TRIED["ad-hoc reads"] += 1
-        loaded_kb.read(statement, {"s": s} if "$s" in statement else None)
+        rows = loaded_kb.read(statement, {"s": s})
+        sent += 1
+        if statement == "RETURN $s AS s":
+            assert rows == [{"s": s}]  # it came back as the value it was, not as code
+    assert sent > 0
     assert _shape(loaded_kb) == before
 
 

@@ -273,23 +273,17 @@ def test_an_article_may_not_overwrite_a_curated_source(empty_kb, tmp_path):
 
 # --------------------------------------------------------------------------- CLI
 
-_CLI = "import sys; from kb.cli import app, main; from kb.cli_ingest import register; register(app); main()"
-
-
 def test_cli_has_help_with_an_example_and_fails_in_one_line(tmp_path):
     from typer.testing import CliRunner
 
-    from kb.cli import app
-    from kb.cli_ingest import register
+    from kb.cli.main import app
 
-    register(app)
-    register(app)  # twice is once
     assert sum(1 for c in app.registered_commands if c.name == "ingest") == 1
     res = CliRunner().invoke(app, ["ingest", "--help"])
     assert res.exit_code == 0 and "Example" in res.output
 
     env = {**os.environ, "KB_HOME": str(tmp_path / "home")}
-    res = subprocess.run([sys.executable, "-c", _CLI, "ingest", str(tmp_path / "missing.txt")],
+    res = subprocess.run([sys.executable, "-m", "kb", "ingest", str(tmp_path / "missing.txt")],
                          capture_output=True, text=True, env=env, timeout=60)
     assert res.returncode == 1
     assert res.stderr.strip().startswith("error:") and "no such file" in res.stderr

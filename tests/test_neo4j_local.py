@@ -1,25 +1,21 @@
-"""A real Neo4j 5.26 server started by kb.neo4j_local, driven with the neo4j driver."""
+"""A real Neo4j 5.26 server started by kb.engines.neo4j_local, driven with the neo4j driver."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from kb import neo4j_local
+from kb.engines import neo4j_local
+from kb.engines.base import free_port
 
 pytestmark = [pytest.mark.neo4j_local, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _listeners(port: int) -> set[str]:
@@ -58,7 +54,7 @@ def test_start_query_status_stop(installed: None, tmp_path: Path, monkeypatch: p
     from neo4j import GraphDatabase
 
     monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
-    port, http_port = _free_port(), _free_port()
+    port, http_port = free_port(), free_port()
     data = tmp_path / "data"
 
     t0 = time.monotonic()
@@ -106,7 +102,7 @@ def test_start_query_status_stop(installed: None, tmp_path: Path, monkeypatch: p
 def test_errors_are_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
     with pytest.raises(neo4j_local.Neo4jLocalError, match="at least 8"):
-        neo4j_local.start(port=_free_port(), password="short")
+        neo4j_local.start(port=free_port(), password="short")
     monkeypatch.setattr(neo4j_local, "NEO4J_DIR", tmp_path / "nowhere")
     with pytest.raises(neo4j_local.Neo4jLocalError, match="kb neo4j install"):
-        neo4j_local.start(port=_free_port())
+        neo4j_local.start(port=free_port())

@@ -28,7 +28,7 @@ def test_analyst_tour_runs(tmp_path, monkeypatch):
     try:
         client.execute()
     finally:
-        from kb import embedded
+        from kb.engines import embedded
 
         embedded.stop_server(tmp_path / "home")
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from kb import plots, viz
+from kb.analysis import plots, viz
 from kb.errors import KBError
 
 ROOT = Path(__file__).resolve().parent.parent
-KB_CMD = [str(ROOT / ".venv" / "bin" / "kb")] if (ROOT / ".venv" / "bin" / "kb").exists() else [shutil.which("kb") or "kb"]
+KB_CMD = [sys.executable, "-m", "kb"]  # the kb of the interpreter running the tests
 
 
 def _texts(fig) -> str:

@@ -10,17 +10,17 @@ from typing import Any
 
 import pytest
 
-from bench.run import SAMPLES  # sample parameters for every question, shared with the benchmark
-from kb import catalog
+from kb.bench.run import SAMPLES  # sample parameters for every question, shared with the benchmark
 from kb.errors import QueryError
+from kb.queries import catalog
 
 
 @cache
 def records() -> dict[str, list[Any]]:
     """The validated data records, independent of any Cypher."""
     from kb.core import bundled_data_dir
-    from loaders.build import validate
-    from loaders.read import read_all
+    from kb.loaders.build import validate
+    from kb.loaders.read import read_all
 
     raw, problems = read_all([bundled_data_dir()])
     out: dict[str, list[Any]] = defaultdict(list)

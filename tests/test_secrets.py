@@ -34,7 +34,7 @@ def run_kb(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     for name in ("KB_URI", "KB_PASSWORD", "NEO4J_PASSWORD", "KB_USER"):
         if env is None or name not in env:
             full.pop(name, None)
-    return subprocess.run([sys.executable, "-m", "kb.cli", *args], capture_output=True, text=True, env=full,
+    return subprocess.run([sys.executable, "-m", "kb", *args], capture_output=True, text=True, env=full,
                           timeout=120)
 
 

@@ -1,0 +1,59 @@
+"""`kb queries`, `kb query`: the canned questions."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated
+
+import typer
+
+from kb.analysis.output import Format, render
+from kb.cli.common import FormatOpt, ParamOpt, app, err, opened, out, state
+
+
+@app.command("queries")
+def list_queries(fmt: FormatOpt = Format.table) -> None:
+    """Every canned question with its description and parameters.
+
+    Example: kb queries --format json
+    """
+    from kb.queries.catalog import catalog
+
+    items = [q.as_dict() for q in catalog().values()]
+    if fmt is Format.table:
+        rows = [{
+            "name": i["name"],
+            "params": ", ".join(p["name"] + ("" if p["required"] else f"={p['default']!r}") for p in i["params"]),
+            "description": i["description"],
+        } for i in items]
+        render(rows, fmt, out)
+    elif fmt is Format.json:
+        out.file.write(json.dumps(items, indent=2, default=str) + "\n")
+    else:
+        render([{"name": i["name"], "description": i["description"],
+                 "params": ";".join(p["name"] for p in i["params"])} for i in items], fmt, out)
+
+
+@app.command("query")
+def run_query(
+    name: Annotated[str, typer.Argument(help="question name (see `kb queries`)")],
+    param: ParamOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Run one canned question. Values are converted to the declared types.
+
+    Example: kb query top_producers -p year=2011 -p limit=5 --format json
+    """
+    from kb.queries import catalog
+
+    q = catalog.get(name)
+    params = q.parse(param or [])
+    q.bind(params)  # check before connecting
+    t0 = time.perf_counter()
+    with opened() as k:
+        rows = k.ask(name, params)
+    ms = (time.perf_counter() - t0) * 1000
+    render(rows.to_dicts(), fmt, out, columns=rows.columns or [c.name for c in q.columns])
+    if fmt is Format.table and not state.quiet:
+        err.print(f"[dim]{ms:.0f} ms[/dim]")

@@ -1,0 +1,56 @@
+"""Backends: one interface (`Backend`), two engines (FalkorDB, Neo4j).
+
+`open_backend` reads a URI and returns the right one:
+
+* no URI          -> the embedded FalkorDB server owned by ``KB_HOME``
+* ``falkordb://host:port`` -> a FalkorDB server elsewhere
+* ``bolt://``, ``neo4j://`` (and ``+s``) -> Neo4j 5 through the official driver
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from kb.config import FALKOR_SCHEMES, NEO4J_SCHEMES, Settings, mask
+from kb.errors import BackendError, ConfigError
+
+from .base import Backend, Counters, Row
+
+__all__ = ["Backend", "Counters", "Row", "open_backend"]
+
+
+def open_backend(settings: Settings) -> Backend:
+    scheme = settings.scheme
+    if scheme == "embedded":
+        from kb.engines import embedded
+
+        from .falkor import FalkorBackend
+
+        db = embedded.open_server(settings.home)
+        return FalkorBackend(db, settings.graph, f"embedded FalkorDB in {settings.home}")
+    if scheme in NEO4J_SCHEMES:
+        from .neo4j import Neo4jBackend
+
+        return Neo4jBackend(settings.uri or "", settings.user, settings.password, settings.database)
+    if scheme in FALKOR_SCHEMES:
+        from falkordb import FalkorDB
+
+        from .falkor import FalkorBackend
+
+        u = urlparse(settings.uri)
+        try:
+            if scheme == "falkordb+unix":  # falkordb+unix:///path/to/falkordb.sock
+                if not u.path:
+                    raise ConfigError(f"{mask(settings.uri or '')}: name the socket, e.g. falkordb+unix:///tmp/falkordb.sock")
+                db = FalkorDB(unix_socket_path=u.path, password=u.password or settings.password)
+                db.connection.ping()
+            else:
+                db = FalkorDB(host=u.hostname or "localhost", port=u.port or 6379,
+                              username=u.username, password=u.password or settings.password)
+        except ConfigError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise BackendError(f"cannot reach FalkorDB at {mask(settings.uri or '')}: {exc}") from None
+        return FalkorBackend(db, settings.graph, mask(settings.uri or ""))
+    known = ", ".join(f"{s}://" for s in (*NEO4J_SCHEMES, "falkordb"))
+    raise ConfigError(f"unknown URI scheme in {mask(settings.uri or '')!r} (use {known}, or no URI for the embedded engine)")

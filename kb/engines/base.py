@@ -1,0 +1,112 @@
+"""The backend interface: the one thing loaders and queries talk to.
+
+Both engines run the same Cypher text. What differs — how constraints are made,
+how values come back, how a read is kept a read — lives in each backend class.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Counters:
+    """What a write changed, as both engines report it."""
+
+    nodes_created: int = 0
+    nodes_deleted: int = 0
+    relationships_created: int = 0
+    relationships_deleted: int = 0
+    properties_set: int = 0
+    labels_added: int = 0
+
+    def __iadd__(self, other: Counters) -> Counters:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        return self
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def plain(value: Any) -> Any:
+    """Convert engine values to plain Python: dates become ISO strings."""
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+class Backend(ABC):
+    """A graph engine holding one knowledge base (one graph / one database)."""
+
+    #: short engine name: "falkordb" or "neo4j"
+    engine: str
+    #: where it is, for people (never holds a password)
+    location: str
+
+    @abstractmethod
+    def version(self) -> str:
+        """The engine's version string."""
+
+    @abstractmethod
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run a statement that only reads; refuse it if it would write."""
+
+    @abstractmethod
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> tuple[list[Row], Counters]:
+        """Run a statement that may write, in one transaction."""
+
+    def write_batches(
+        self, query: str, rows: Sequence[Mapping[str, Any]], batch_size: int = 2000, **params: Any
+    ) -> Counters:
+        """Run ``query`` once per batch of ``rows`` passed as ``$rows`` (``UNWIND $rows AS row``)."""
+        total = Counters()
+        for start in range(0, len(rows), batch_size):
+            _, c = self.write(query, {**params, "rows": list(rows[start : start + batch_size])})
+            total += c
+        return total
+
+    @abstractmethod
+    def ensure_schema(self, keys: Mapping[str, str], indexes: Iterable[tuple[str, str]]) -> None:
+        """Create a uniqueness constraint per (label, key) and the extra indexes, if absent."""
+
+    @abstractmethod
+    def explain_is_read(self, query: str, params: Mapping[str, Any] | None = None) -> bool:
+        """Whether the engine plans ``query`` as read-only (without running it)."""
+
+    def clear(self) -> None:
+        """Delete every node and relationship of this knowledge base (schema stays),
+        in bounded transactions so a large graph does not need one huge one."""
+        while True:
+            rows, _ = self.write("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n")
+            if not rows or not rows[0]["n"]:
+                return
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections (and, for the embedded engine, this client's hold on the server)."""
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on now (for local servers and tests)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])

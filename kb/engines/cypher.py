@@ -1,0 +1,45 @@
+"""The one place that builds Cypher text in Python: MERGE statements for nodes and
+relationships whose labels and types come from the schema (never from user input).
+Everything else — the canned questions — is Cypher text in ``cypher/``.
+
+    merge_rel("PRODUCES", "Country", "Production")         # for UNWIND $rows AS row ...
+    unwind(merge_node("Country"))                           # one statement per batch
+"""
+
+from __future__ import annotations
+
+from kb.schema import NODE_KEYS, REL_TYPES
+
+
+def _label(label: str) -> str:
+    if label not in NODE_KEYS:
+        raise ValueError(f"label {label!r} is not in the schema")
+    return label
+
+
+def _rtype(rtype: str) -> str:
+    if rtype not in REL_TYPES:
+        raise ValueError(f"relationship type {rtype!r} is not in the schema")
+    return rtype
+
+
+def key_pattern(var: str, label: str, key_expr: str) -> str:
+    """``(var:`Label` {`key`: key_expr})`` for a node found by its natural key."""
+    return f"({var}:`{_label(label)}` {{`{NODE_KEYS[label]}`: {key_expr}}})"
+
+
+def merge_node(label: str, key_expr: str = "row.key", props_expr: str = "row.props") -> str:
+    """MERGE a node on its natural key and set its properties."""
+    return f"MERGE {key_pattern('n', label, key_expr)} SET n += {props_expr}"
+
+
+def merge_rel(rtype: str, a_label: str, b_label: str, a_expr: str = "row.a", b_expr: str = "row.b",
+              props_expr: str = "row.props") -> str:
+    """MATCH both ends by their natural keys, MERGE the relationship, set its properties."""
+    return (f"MATCH {key_pattern('a', a_label, a_expr)} MATCH {key_pattern('b', b_label, b_expr)} "
+            f"MERGE (a)-[r:`{_rtype(rtype)}`]->(b) SET r += {props_expr}")
+
+
+def unwind(statement: str, rows: str = "rows") -> str:
+    """The statement once per element of the ``$rows`` list parameter (one round trip a batch)."""
+    return f"UNWIND ${rows} AS row {statement}"

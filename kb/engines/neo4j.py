@@ -1,0 +1,150 @@
+"""Neo4j 5 through the official driver: reads routed as reads, writes as writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import neo4j
+from neo4j import exceptions as nx
+
+from kb.config import mask
+from kb.errors import BackendError, ConfigError, ReadOnlyError
+
+from .base import Backend, Counters, Row, plain
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, neo4j.graph.Node):
+        return {"_labels": sorted(v.labels), **{k: _value(x) for k, x in v.items()}}
+    if isinstance(v, neo4j.graph.Relationship):
+        return {"_type": v.type, **{k: _value(x) for k, x in v.items()}}
+    if isinstance(v, neo4j.graph.Path):
+        return {"nodes": [_value(n) for n in v.nodes], "relationships": [_value(r) for r in v.relationships]}
+    if hasattr(v, "iso_format"):  # neo4j.time types
+        return v.iso_format()
+    if isinstance(v, dict):
+        return {k: _value(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_value(x) for x in v]
+    return plain(v)
+
+
+def _counters(summary: neo4j.ResultSummary) -> Counters:
+    c = summary.counters
+    return Counters(
+        nodes_created=c.nodes_created,
+        nodes_deleted=c.nodes_deleted,
+        relationships_created=c.relationships_created,
+        relationships_deleted=c.relationships_deleted,
+        properties_set=c.properties_set,
+        labels_added=c.labels_added,
+    )
+
+
+#: plan operators refused in read-only statements although Neo4j plans them as reads
+_NOT_READ_OPS = frozenset({"LoadCSV", "TerminateTransactions"})
+
+
+def _operators(plan: Any) -> set[str]:
+    """Every operator name in an EXPLAIN plan (``LoadCSV@neo4j`` -> ``LoadCSV``)."""
+    if not isinstance(plan, Mapping):
+        return set()
+    ops = {str(plan.get("operatorType", "")).split("@")[0]}
+    for child in plan.get("children") or []:
+        ops |= _operators(child)
+    return ops
+
+
+def _one_line(exc: object) -> str:
+    """An error message on one line (the driver's span several)."""
+    return " ".join(str(exc).split())
+
+
+def _rows(records: list[neo4j.Record]) -> list[Row]:
+    return [{k: _value(r[k]) for k in r.keys()} for r in records]  # noqa: SIM118  (a Record iterates over values)
+
+
+class Neo4jBackend(Backend):
+    engine = "neo4j"
+
+    def __init__(self, uri: str, user: str | None, password: str | None, database: str | None = None):
+        self._known_reads: set[str] = set()
+        try:
+            u = urlsplit(uri)
+            u.port  # noqa: B018 - raises on a bad port
+        except ValueError as exc:
+            raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None
+        if u.username or u.password:  # credentials in the URI: take them out, the driver refuses them
+            user, password = unquote(u.username or "") or user, unquote(u.password or "") or password
+            uri = urlunsplit((u.scheme, (u.hostname or "") + (f":{u.port}" if u.port else ""), u.path, u.query, u.fragment))
+        auth = (user or "neo4j", password) if password else None
+        self.location = uri + (f" (database {database})" if database else "")
+        self.database = database
+        try:
+            self.driver = neo4j.GraphDatabase.driver(
+                uri, auth=auth, connection_timeout=10,
+                notifications_min_severity="OFF",  # "unknown label" warnings are noise for an analyst
+            )
+            self.driver.verify_connectivity()
+        except nx.AuthError as exc:
+            raise ConfigError(f"Neo4j at {uri} refused the credentials (set KB_USER/KB_PASSWORD): {exc.message}") from None
+        except (nx.ServiceUnavailable, OSError) as exc:
+            raise BackendError(f"cannot reach Neo4j at {uri}: {_one_line(exc)}") from None
+        except (ValueError, nx.ConfigurationError) as exc:
+            raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None
+
+    def _run(self, query: str, params: Mapping[str, Any] | None, routing: neo4j.RoutingControl) -> tuple[list[Row], Counters, neo4j.ResultSummary]:
+        try:
+            records, summary, _ = self.driver.execute_query(
+                query, dict(params or {}), routing_=routing, database_=self.database
+            )
+        except nx.Neo4jError as exc:
+            raise BackendError(f"Neo4j: {exc.message or exc}") from None
+        except nx.DriverError as exc:
+            raise BackendError(f"Neo4j connection: {_one_line(exc)}") from None
+        except UnicodeEncodeError:
+            raise BackendError("Neo4j: text in the statement or its parameters is not valid Unicode (a lone surrogate)") from None
+        except (OverflowError, ValueError, TypeError) as exc:  # the driver cannot send a parameter value
+            raise BackendError(f"Neo4j cannot take a parameter value: {exc}") from None
+        return _rows(records), _counters(summary), summary
+
+    def version(self) -> str:
+        rows, _, _ = self._run("CALL dbms.components() YIELD versions RETURN versions[0] AS v", None, neo4j.RoutingControl.READ)
+        return str(rows[0]["v"])
+
+    def explain_is_read(self, query: str, params: Mapping[str, Any] | None = None) -> bool:
+        _, _, summary = self._run("EXPLAIN " + query, params, neo4j.RoutingControl.READ)
+        # planned as a read, and no operator that acts outside the graph: LOAD CSV reads
+        # files and URLs from the server, TERMINATE TRANSACTIONS stops other users' work
+        return summary.query_type == "r" and not (_operators(summary.plan) & _NOT_READ_OPS)
+
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        # READ routing alone does not stop a write on a single server: check the plan first.
+        # The query type depends on the text alone, not on parameter values, so a text found
+        # to be a read is remembered: a canned question costs one round trip, not two.
+        if query not in self._known_reads and not self.explain_is_read(query, params):
+            raise ReadOnlyError("refused: the statement would write, or act outside the graph "
+                                "(Neo4j plans it as a write, LOAD CSV or TERMINATE TRANSACTIONS)")
+        if len(self._known_reads) < 1024:
+            self._known_reads.add(query)
+        rows, _, _ = self._run(query, params, neo4j.RoutingControl.READ)
+        return rows
+
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> tuple[list[Row], Counters]:
+        rows, counters, _ = self._run(query, params, neo4j.RoutingControl.WRITE)
+        return rows, counters
+
+    def ensure_schema(self, keys: Mapping[str, str], indexes: Iterable[tuple[str, str]]) -> None:
+        for label, key in keys.items():
+            self.write(
+                f"CREATE CONSTRAINT kb_{label.lower()}_{key} IF NOT EXISTS "
+                f"FOR (n:`{label}`) REQUIRE n.`{key}` IS UNIQUE"
+            )
+        for label, prop in indexes:
+            self.write(f"CREATE INDEX kb_{label.lower()}_{prop} IF NOT EXISTS FOR (n:`{label}`) ON (n.`{prop}`)")
+        self.write("CALL db.awaitIndexes(60)")
+
+    def close(self) -> None:
+        self.driver.close()

@@ -1,0 +1,1 @@
+"""Developer tools that read the code: the typed-API generator and the docs generator."""
