@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 # --------------------------------------------------------------------------- enums
 
 Stage = Literal["mining", "separation", "refining", "metal", "magnets"]
+Tier = Literal["official", "intergovernmental", "company", "press", "other"]
 Group = Literal["light", "heavy"]
 SourceKind = Literal[
     "report", "dataset", "legal", "press-release", "news", "web", "standard", "book", "paper"
@@ -120,6 +121,9 @@ class Source(BaseModel):
     edition: str | None = None
     accessed: str | None = None
     notes: str | None = None
+    tier: Tier | None = Field(None, description="official (statistics, governments, WTO, the EU), "
+                              "intergovernmental (IEA, OECD), company, press or other")
+    via: str | None = Field(None, description="where the copy read was found, when not the publisher's own")
 
     _id = field_validator("id")(classmethod(lambda cls, v: _ident(v)))
     _dates = field_validator("date", "accessed")(classmethod(lambda cls, v: check_date(v)))
