@@ -1,7 +1,7 @@
 // name: agreements
 // description: Agreements to diversify rare-earth supply, optionally only those a country is party to (itself or through its organisations).
 // mode: read
-// param: iso3: str | None = None - ISO3 code, name or alias of a country; null for all
+// param: iso3: Country | None = None - ISO3 code, name or alias of a country; null for all
 // column: name: str - the agreement
 // column: date: str - date signed or announced
 // column: parties: list[str] - countries party to it (ISO3)
@@ -19,8 +19,8 @@ OPTIONAL MATCH (o)-[:BASED_IN]->(oc:Country)
 WITH a, countries, o, oc ORDER BY o.name
 WITH a, countries, collect(DISTINCT o.name) AS organisations, collect(DISTINCT oc) AS org_countries
 WHERE $iso3 IS NULL
-   OR any(x IN countries WHERE toLower(trim($iso3)) IN x.names_lc)
-   OR any(x IN org_countries WHERE toLower(trim($iso3)) IN x.names_lc)
+   OR any(x IN countries WHERE x.iso3 = $iso3)
+   OR any(x IN org_countries WHERE x.iso3 = $iso3)
 OPTIONAL MATCH (a)-[:COVERS]->(e:Element)
 WITH a, countries, organisations, e ORDER BY e.atomic_number
 WITH a, countries, organisations, collect(DISTINCT e.symbol) AS elements

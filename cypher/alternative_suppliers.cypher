@@ -1,9 +1,9 @@
 // name: alternative_suppliers
 // description: Countries that mine rare earths other than the one to avoid, in the latest year with figures, with the importer's agreements with each and their facilities that yield the element.
 // mode: read
-// param: importer: str - ISO3 code, name or alias of the importing country (JPN)
-// param: symbol: str - the element needed (symbol, name or alias)
-// param: exclude: str = 'CHN' - ISO3 code, name or alias of the supplier to avoid
+// param: importer: Country - ISO3 code, name or alias of the importing country (JPN)
+// param: symbol: Element - the element needed (symbol, name or alias)
+// param: exclude: Country = 'CHN' - ISO3 code, name or alias of the supplier to avoid
 // column: country: str - the alternative supplier
 // column: iso3: str - its ISO3 code
 // column: tonnes: float | None - its mine production, t REO
@@ -11,15 +11,15 @@
 // column: year: int - the year of the figures
 // column: agreements: list[str] - agreements between the importer (or its organisations) and that country (or its organisations)
 // column: facilities: list[str] - that country's facilities known to yield the element
-MATCH (imp:Country) WHERE toLower(trim($importer)) IN imp.names_lc
-MATCH (el:Element) WHERE toLower(trim($symbol)) IN el.names_lc
+MATCH (imp:Country {iso3: $importer})
+MATCH (el:Element {symbol: $symbol})
 MATCH (w:Production {stage: 'mining', iso3: 'WLD'})
 WITH imp, el, max(w.year) AS year
 MATCH (w:Production {stage: 'mining', iso3: 'WLD', year: year})-[:SOURCED_FROM]->(s:Source)
 WITH imp, el, year, w, s ORDER BY s.date DESC, s.id DESC LIMIT 1
 MATCH (p:Production {stage: 'mining', year: year})-[:SOURCED_FROM]->(s)
 MATCH (p)-[:OF_COUNTRY]->(c:Country)
-WHERE NOT toLower(trim($exclude)) IN c.names_lc AND c.iso3 <> imp.iso3
+WHERE c.iso3 <> $exclude AND c.iso3 <> imp.iso3
 OPTIONAL MATCH (imp)-[:PARTY_TO]->(a1:Agreement)<-[:PARTY_TO]-(c)
 OPTIONAL MATCH (imp)<-[:BASED_IN]-(:Organisation)-[:PARTY_TO]->(a2:Agreement)<-[:PARTY_TO]-(:Organisation)-[:BASED_IN]->(c)
 WITH imp, el, year, w, p, c, collect(DISTINCT a1.name) + collect(DISTINCT a2.name) AS deals

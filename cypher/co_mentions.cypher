@@ -1,12 +1,12 @@
 // name: co_mentions
 // description: What ingested articles mention together with an entity, and how often: in how many articles and how many times.
 // mode: read
-// param: name: str - the entity's name, code or alias (case-insensitive)
+// param: name: Entity - the entity's name, code or alias (case-insensitive)
 // column: name: str - an entity mentioned in the same articles
 // column: label: str - what kind of entity it is
 // column: articles: int - how many of the entity's articles mention it
 // column: mentions: int - how many times those articles mention it
-MATCH (n) WHERE toLower(trim($name)) IN n.names_lc
+MATCH (n) WHERE coalesce(n.iso3, n.symbol, n.code, n.id) = $name AND n.names_lc IS NOT NULL
 MATCH (n)<-[:MENTIONS]-(s:Source)
 WITH collect(DISTINCT n) AS targets, collect(DISTINCT s) AS sources
 UNWIND sources AS s

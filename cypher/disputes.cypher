@@ -1,7 +1,7 @@
 // name: disputes
 // description: Trade disputes over rare earths, optionally only those a country takes part in (as complainant, respondent or third party).
 // mode: read
-// param: iso3: str | None = None - ISO3 code, name or alias of a country; null for all disputes
+// param: iso3: Country | None = None - ISO3 code, name or alias of a country; null for all disputes
 // column: code: str - dispute number (DS431)
 // column: title: str - the dispute's title
 // column: complainant: str - who brought it
@@ -15,9 +15,9 @@ OPTIONAL MATCH (t:Country)-[:THIRD_PARTY_IN]->(d)
 WITH d, c, r, t ORDER BY t.iso3
 WITH d, c, r, collect(t) AS thirds
 WHERE $iso3 IS NULL
-   OR toLower(trim($iso3)) IN c.names_lc
-   OR toLower(trim($iso3)) IN r.names_lc
-   OR any(x IN thirds WHERE toLower(trim($iso3)) IN x.names_lc)
+   OR c.iso3 = $iso3
+   OR r.iso3 = $iso3
+   OR any(x IN thirds WHERE x.iso3 = $iso3)
 OPTIONAL MATCH (d)-[:CHALLENGES]->(m:Measure)
 WITH d, c, r, thirds, m ORDER BY m.name
 RETURN d.code AS code, d.title AS title, c.name AS complainant, r.name AS respondent,

@@ -1,7 +1,7 @@
 // name: element_profile
 // description: One rare-earth element: its identity, light/heavy group (USGS, with the EU's beside it), uses and sources.
 // mode: read
-// param: symbol: str - symbol, name or alias, any case (Nd, neodymium)
+// param: symbol: Element - symbol, name or alias, any case (Nd, neodymium)
 // column: symbol: str - chemical symbol
 // column: name: str - element name
 // column: atomic_number: int - atomic number
@@ -10,7 +10,7 @@
 // column: uses: list[str] - what the element is used for
 // column: sources: list[str] - titles of the publications the element's facts come from
 MATCH (e:Element)
-WHERE toLower(trim($symbol)) IN e.names_lc
+WHERE e.symbol = $symbol
 OPTIONAL MATCH (e)-[:USED_IN]->(u:Use)
 WITH e, u ORDER BY u.name
 WITH e, collect(DISTINCT u.name) AS uses

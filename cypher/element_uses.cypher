@@ -1,11 +1,11 @@
 // name: element_uses
 // description: What an element is used for, and the end technologies that depend on each use.
 // mode: read
-// param: symbol: str - symbol, name or alias, any case
+// param: symbol: Element - symbol, name or alias, any case
 // column: use: str - the use
 // column: technologies: list[str] - technologies that depend on that use
 MATCH (e:Element)
-WHERE toLower(trim($symbol)) IN e.names_lc
+WHERE e.symbol = $symbol
 MATCH (e)-[:USED_IN]->(u:Use)
 OPTIONAL MATCH (u)-[:ENABLES]->(t:Technology)
 WITH u, t ORDER BY t.name

@@ -1,7 +1,7 @@
 // name: export_restrictions
 // description: The export restrictions a country had in force in a given year (quotas, duties, licences, bans, halts, export controls).
 // mode: read
-// param: iso3: str - ISO3 code, name or alias of the country imposing them (CHN)
+// param: iso3: Country - ISO3 code, name or alias of the country imposing them (CHN)
 // param: year: int - the year
 // column: measure: str - the measure
 // column: kind: str - quota, duty, licence, ban, halt or export-control
@@ -10,7 +10,7 @@
 // column: end: str | None - when it ended (null: still in force or unknown)
 // column: tonnes: float | None - a quota's volume
 // column: rate: str | None - a duty's rate as published
-MATCH (c:Country) WHERE toLower(trim($iso3)) IN c.names_lc
+MATCH (c:Country {iso3: $iso3})
 MATCH (c)-[:IMPOSED]->(m:Measure)
 WHERE m.kind IN ['quota', 'duty', 'licence', 'ban', 'halt', 'export-control']
   AND (m.year = $year

@@ -1,7 +1,7 @@
 // name: production_history
 // description: A country's output year by year, each year from the latest edition that reports it, with its share of the world.
 // mode: read
-// param: iso3: str - ISO3 code, name or alias of the country (CHN, China)
+// param: iso3: Country - ISO3 code, name or alias of the country (CHN, China)
 // param: stage: Stage = 'mining' - mining, separation, refining, metal or magnets
 // column: year: int - the year
 // column: tonnes: float | None - tonnes of rare-earth oxide equivalent
@@ -9,7 +9,7 @@
 // column: source: str - title of the edition the figure comes from
 // column: estimated: bool | None - whether that edition marks the figure as an estimate
 MATCH (c:Country)
-WHERE toLower(trim($iso3)) IN c.names_lc
+WHERE c.iso3 = $iso3
 MATCH (p:Production {stage: $stage})-[:OF_COUNTRY]->(c)
 MATCH (p)-[:SOURCED_FROM]->(s:Source)
 WITH p, s ORDER BY p.year, s.date DESC, s.id DESC

@@ -1,13 +1,13 @@
 // name: sources_for
 // description: Where the facts about an entity come from: the sources of its record, of figures about it, and the claims sources make about it.
 // mode: read
-// param: name: str - name, code or alias of the entity
+// param: name: Entity - name, code or alias of the entity
 // column: title: str - the publication
 // column: publisher: str - who published it
 // column: date: str - when
 // column: url: str | None - where to read it
 // column: claim: str | None - what it says: the claim's text, or what the source backs ('record', 'production figures', ...)
-MATCH (n) WHERE toLower(trim($name)) IN n.names_lc
+MATCH (n) WHERE coalesce(n.iso3, n.symbol, n.code, n.id) = $name AND n.names_lc IS NOT NULL
 OPTIONAL MATCH (n)-[:SOURCED_FROM]->(s1:Source)
 WITH n, collect(DISTINCT {s: s1, claim: 'record'}) AS own
 OPTIONAL MATCH (f)-[:OF_COUNTRY]->(n)

@@ -1,7 +1,7 @@
 // name: technology_exposure
 // description: Which elements a technology depends on, through which uses, how concentrated their mining is in the latest year with a world total, and which export controls cover them; riskiest first.
 // mode: read
-// param: technology: str - technology id, name or alias (ev-traction-motors, wind turbines)
+// param: technology: Technology - technology id, name or alias (ev-traction-motors, wind turbines)
 // column: symbol: str - the element
 // column: element: str - its name
 // column: use: str - the use through which the technology depends on it
@@ -17,7 +17,7 @@ MATCH (p)-[:OF_COUNTRY]->(c:Country)
 WITH w, c, p ORDER BY p.tonnes DESC LIMIT 1
 WITH c.name AS top_producer, round(10000.0 * p.tonnes / w.tonnes) / 10000.0 AS top_share
 MATCH (t:Technology)
-WHERE toLower(trim($technology)) IN t.names_lc
+WHERE t.id = $technology
 MATCH (e:Element)-[:USED_IN]->(u:Use)-[:ENABLES]->(t)
 OPTIONAL MATCH (m:Measure {kind: 'export-control'})-[:COVERS]->(e)
 WITH e, u, top_producer, top_share, m ORDER BY m.name

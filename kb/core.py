@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from kb.config import Settings
 from kb.engines import Backend, Row, open_backend
+from kb.errors import QueryError
+from kb.queries.resolve import ENTITY_TYPES, Entity, Resolver
 from kb.rows import RowModel, Rows
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ class KB:
     def __init__(self, backend: Backend, settings: Settings):
         self.backend = backend
         self.settings = settings
+        self._resolver: Resolver | None = None
 
     # -- engine
     @property
@@ -44,7 +47,21 @@ class KB:
         return self.backend.read(query, params)
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        self._resolver = None  # entities may have changed
         return self.backend.write(query, params)[0]
+
+    def resolver(self) -> Resolver:
+        """Names -> entity keys for this graph (read once, renewed after writes and loads)."""
+        if self._resolver is None:
+            self._resolver = Resolver.from_graph(self.backend.read)
+        return self._resolver
+
+    def resolve(self, text: str, kind: str = "Entity") -> Entity:
+        """The entity ``text`` names: ``k.resolve("wind turbine", "Technology").key``. Raises
+        `UnknownEntity` (with suggestions) or `AmbiguousEntity`."""
+        if kind not in ENTITY_TYPES:
+            raise QueryError(f"unknown entity kind {kind!r} (use {', '.join(ENTITY_TYPES)})")
+        return self.resolver().resolve(text, ENTITY_TYPES[kind])
 
     # -- canned questions
     @property
@@ -70,10 +87,29 @@ class KB:
 
         q = catalog.get(name)
         bound = q.bind(dict(params or {}))
+        for p in q.params:  # names -> keys, one resolver for every front end
+            if p.entity and bound.get(p.name) is not None:
+                labels = ENTITY_TYPES[p.entity]
+                bound[p.name] = self.resolver().resolve(bound[p.name], labels).key
         rows = self.backend.read(q.cypher, bound) if q.reads else self.backend.write(q.cypher, bound)[0]
         chosen: type[RowModel] = model or ROW_MODELS.get(name) or RowModel
         cols = [c.name for c in q.columns]
-        return Rows([chosen.model_validate(r) for r in rows], cols)
+        answer: Rows[Any] = Rows([chosen.model_validate(r) for r in rows], cols)
+        if not answer:
+            answer.notes += self._year_notes(q.cypher, bound)
+        return answer
+
+    def _year_notes(self, cypher: str, bound: Mapping[str, Any]) -> list[str]:
+        """For an empty answer to a question asked for years: the years the data covers."""
+        years = [v for k, v in bound.items() if k in ("year", "start_year", "end_year") and isinstance(v, int)]
+        labels = [lb for lb in ("Production", "Reserves", "Measure", "Event", "TradeFlow") if f":{lb}" in cypher]
+        if not years or not labels:
+            return []
+        r = self.backend.read(f"MATCH (n:`{labels[0]}`) RETURN min(n.year) AS lo, max(n.year) AS hi")
+        lo, hi = (r[0]["lo"], r[0]["hi"]) if r else (None, None)
+        if lo is None or hi is None or not any(y < lo or y > hi for y in years):
+            return []
+        return [f"no answer for {', '.join(map(str, years))}: the {labels[0]} figures cover {lo}-{hi}"]
 
     # -- data
     def load(self, paths: Iterable[str | Path] | None = None, *, progress: Any = None,
@@ -83,6 +119,7 @@ class KB:
         from kb.loaders import load_paths
 
         chosen = [Path(p) for p in paths] if paths else [bundled_data_dir()]
+        self._resolver = None
         return load_paths(self.backend, chosen, progress=progress, dry_run=dry_run)
 
     def stats(self) -> dict[str, Any]:
@@ -91,6 +128,7 @@ class KB:
         return graph_stats(self.backend)
 
     def clear(self) -> None:
+        self._resolver = None
         self.backend.clear()
 
     # -- lifecycle

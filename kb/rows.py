@@ -22,6 +22,8 @@ class Rows(list[T], Generic[T]):
     def __init__(self, rows: list[T], columns: list[str] | None = None):
         super().__init__(rows)
         self.columns = columns or (list(type(rows[0]).model_fields) if rows else [])
+        #: what a reader should know about this answer (e.g. a year outside the data)
+        self.notes: list[str] = []
 
     def to_dicts(self) -> list[dict[str, Any]]:
         return [r.model_dump() for r in self]

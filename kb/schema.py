@@ -548,5 +548,5 @@ INDEXES: tuple[tuple[str, str], ...] = (
     ("Reserves", "year"),
     ("TradeFlow", "year"),
     ("Measure", "year"),
-    ("Event", "date"),
+    ("Event", "year"),
 )

@@ -219,6 +219,10 @@ def build(raw: list[RawRecord], problems: list[Problem] | None = None) -> GraphR
         if label == "Claim":
             for s in sources:
                 rows.add_rel("CLAIMS", ("Source", s), ("Claim", key), {})
+        if label == "Event" and props.get("date"):
+            # an integer year to filter on: FalkorDB drops <, <= filters on an indexed string
+            # compared with a parameter (FalkorDB#2239), so ranges never compare date strings
+            props["year"] = int(str(props["date"])[:4])
         if label in ENTITY_LABELS:
             props["names_lc"] = names_lc(key, props.get("name"), props.get("aliases") or [],
                                          props.get("iso2"), props.get("title"))

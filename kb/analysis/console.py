@@ -368,9 +368,10 @@ class Session:
         ms = (time.perf_counter() - t0) * 1000
         dicts = rows.to_dicts()
         cols = rows.columns or [c.name for c in q.columns]
+        message = "\n".join([*(f"note: {n}" for n in rows.notes), f"{ms:.0f} ms"])
         if not dicts and self.fmt is Format.table:
-            return Outcome(output="(no rows)", message=f"{ms:.0f} ms")
-        return Outcome(output=self._render(dicts, cols), message=f"{ms:.0f} ms")
+            return Outcome(output="(no rows)", message=message)
+        return Outcome(output=self._render(dicts, cols), message=message)
 
     def _param(self, rest: str) -> Outcome:
         if not rest:

@@ -55,5 +55,7 @@ def run_query(
         rows = k.ask(name, params)
     ms = (time.perf_counter() - t0) * 1000
     render(rows.to_dicts(), fmt, out, columns=rows.columns or [c.name for c in q.columns])
+    for note in rows.notes:  # on stderr, so JSON and CSV on stdout stay clean
+        err.print(f"[yellow]note:[/yellow] {note}", highlight=False, soft_wrap=True)
     if fmt is Format.table and not state.quiet:
         err.print(f"[dim]{ms:.0f} ms[/dim]")

@@ -28,16 +28,21 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import KBError, QueryError
+from kb.queries.resolve import ENTITY_TYPES
 from kb.schema import Stage
 
 # Closed sets a header may name as a type: the generated API types them as the schema's
 # Literals, and binding refuses a value outside the set.
 SCHEMA_TYPES: dict[str, Any] = {"Stage": Stage}
+# Entities a parameter names (a key, name or alias): text in the API, resolved to the entity's
+# key by `kb.queries.resolve` before the question runs, so the Cypher matches on keys.
 TYPES: dict[str, Any] = {
     "str": str, "int": int, "float": float, "bool": bool,
     "list[str]": list[str], "list[int]": list[int], "list[float]": list[float],
-    "list[Any]": list[Any], "Any": Any, **SCHEMA_TYPES,
+    "list[Any]": list[Any], "Any": Any, **SCHEMA_TYPES, **dict.fromkeys(ENTITY_TYPES, str),
 }
+#: int parameters that count things: never negative
+COUNTS = ("limit", "offset", "max_hops")
 _HEADER = re.compile(r"^//\s*(name|description|mode|param|column):\s*(.*)$")
 _DECL = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*)\s*:\s*(?P<type>[A-Za-z\[\]| ]+?)\s*(?:=\s*(?P<default>.+?))?\s*(?:\s-\s(?P<doc>.*))?$")
 _PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -75,6 +80,16 @@ class Param:
     @property
     def base_type(self) -> str:
         return self.type.replace(" ", "").removesuffix("|None")
+
+    @property
+    def entity(self) -> str | None:
+        """The entity type this parameter names (``Country``...), if any."""
+        return self.base_type if self.base_type in ENTITY_TYPES else None
+
+    @property
+    def py_type(self) -> str:
+        """The annotation in the generated API: an entity is named by text."""
+        return self.type.replace(self.entity, "str") if self.entity else self.type
 
     def parse(self, qname: str, value: str) -> Any:
         """One value written as text, converted to this parameter's type."""
@@ -179,6 +194,8 @@ class Question:
             if value is None and p.optional:
                 out[p.name] = None
                 continue
+            if p.name in COUNTS and isinstance(value, int) and not isinstance(value, bool) and value < 0:
+                raise QueryError(f"{self.name}: parameter {p.name} must be 0 or more, got {value}")
             try:
                 out[p.name] = TypeAdapter(TYPES[p.base_type]).validate_python(value, strict=True)
             except ValidationError:

@@ -29,7 +29,7 @@ def _signature(q: Question) -> str:
     parts = ["self", "*"] if q.params else ["self"]
     for p in q.params:
         default = "" if p.default is _MISSING else f" = {p.default!r}"
-        parts.append(f"{p.name}: {p.type}{default}")
+        parts.append(f"{p.name}: {p.py_type}{default}")
     return ", ".join(parts)
 
 
