@@ -292,7 +292,7 @@ def _comtrade_file(path: Path, imp: TradeImport, problems: list[Problem]) -> Non
 
 def comtrade(paths: Iterable[Path | str]) -> TradeImport:
     """Read and validate UN Comtrade CSV files (nothing written); `DataError` lists every problem."""
-    imp, problems = TradeImport(), []
+    imp, problems = TradeImport(), list[Problem]()
     for p in paths:
         _comtrade_file(Path(p), imp, problems)
     return _finish(imp, problems)
@@ -329,7 +329,7 @@ def baci_countries(path: Path | str, problems: list[Problem] | None = None) -> d
 def baci(path: Path | str, countries: Path | str) -> TradeImport:
     """Read and validate one BACI trade file (v thousand US$, q tonnes) with its country codes
     file (nothing written); `DataError` lists every problem."""
-    path, imp, problems = Path(path), TradeImport(), []
+    path, imp, problems = Path(path), TradeImport(), list[Problem]()
     codes = baci_countries(countries, problems)
     got = _text(path, problems)
     if got is None or problems:
