@@ -124,6 +124,8 @@ class Source(BaseModel):
     tier: Tier | None = Field(None, description="official (statistics, governments, WTO, the EU), "
                               "intergovernmental (IEA, OECD), company, press or other")
     via: str | None = Field(None, description="where the copy read was found, when not the publisher's own")
+    file: str | None = Field(None, description="name of the published file imported (kb import ...)")
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="SHA-256 of that file's bytes")
 
     _id = field_validator("id")(classmethod(lambda cls, v: _ident(v)))
     _dates = field_validator("date", "accessed")(classmethod(lambda cls, v: check_date(v)))
@@ -310,9 +312,16 @@ class Reserves(Record):
 HsCode = Literal["280530", "284610", "284690", "850511"]
 
 
+TradeFlowKind = Literal["import", "export"]
+
+
 class TradeFlow(Record):
     """One bilateral trade figure: what an exporter shipped to an importer under one HS
-    subheading in a year, as one source (a customs or UN Comtrade release) gives it."""
+    subheading in a year, as one source (a customs or UN Comtrade release) gives it.
+
+    A figure one country declared (UN Comtrade) names that ``reporter`` and its ``flow``; the
+    same shipment declared by the other side (the mirror figure) is a second TradeFlow with
+    the other reporter. A reconciled figure (CEPII BACI) names no reporter."""
 
     __label__ = "TradeFlow"
     __key__ = "id"
@@ -327,10 +336,16 @@ class TradeFlow(Record):
     importer: str = Field(pattern=r"^[A-Z]{3}$")
     hs_code: HsCode = Field(description="HS 6-digit subheading: 280530, 284610, 284690 or 850511")
     year: int = Field(ge=1900, le=2100)
-    value_usd: float | None = Field(None, ge=0)
-    tonnes: float | None = Field(None, ge=0)
+    value_usd: float | None = Field(None, ge=0, description="current US dollars")
+    tonnes: float | None = Field(None, ge=0, description="net weight; absent when not published")
     commodity: str | None = Field(None, description="the Commodity id the subheading belongs to")
     estimated: bool = False
+    reporter: str | None = Field(None, pattern=r"^[A-Z]{3}$",
+                                 description="the country that declared the figure; absent for reconciled data")
+    flow: TradeFlowKind | None = Field(None, description="the reporter's flow: import (from the exporter) or "
+                                       "export (to the importer); set with reporter")
+    partner: str | None = Field(None, pattern=r"^[A-Z]{3}$", description="the reporter's partner (the other side)")
+    classification: str | None = Field(None, description="HS revision as published, e.g. H6 (HS2022), HS17")
 
     @model_validator(mode="after")
     def _figure(self) -> TradeFlow:
@@ -338,11 +353,24 @@ class TradeFlow(Record):
             raise ValueError("a TradeFlow needs value_usd or tonnes")
         if self.exporter == self.importer:
             raise ValueError("exporter and importer are the same country")
+        if (self.reporter is None) != (self.flow is None):
+            raise ValueError("reporter and flow go together")
+        if self.reporter is not None:
+            own, other = (self.importer, self.exporter) if self.flow == "import" else (self.exporter, self.importer)
+            if self.reporter != own:
+                raise ValueError(f"reporter {self.reporter} is not the {self.flow}er of this flow")
+            if self.partner is None:
+                self.partner = other
+            elif self.partner != other:
+                raise ValueError(f"partner {self.partner} is not the other side of this flow")
+        elif self.partner is not None:
+            raise ValueError("partner is set only with a reporter")
         return self
 
     @property
     def id(self) -> str:
-        return f"{self.exporter}|{self.importer}|{self.hs_code}|{self.year}|{self.sources[0]}"
+        base = f"{self.exporter}|{self.importer}|{self.hs_code}|{self.year}|{self.sources[0]}"
+        return base + (f"|{self.reporter}" if self.reporter else "")
 
 
 # --------------------------------------------------------------------------- disputes, measures

@@ -50,8 +50,8 @@ class LoadReport:
         }
 
 
-def node_query(label: str) -> str:
-    return unwind(merge_node(label))
+def node_query(label: str, on_create: bool = False) -> str:
+    return unwind(merge_node(label, on_create=on_create))
 
 
 def rel_query(rtype: str, a_label: str, b_label: str) -> str:
@@ -59,14 +59,16 @@ def rel_query(rtype: str, a_label: str, b_label: str) -> str:
 
 
 def write_rows(backend: Backend, rows: GraphRows, progress: Progress | None = None,
-               batch_size: int = BATCH_SIZE) -> Counters:
+               batch_size: int = BATCH_SIZE, keep_existing: frozenset[str] = frozenset()) -> Counters:
+    """Merge the rows; nodes of the labels in ``keep_existing`` are created when missing but an
+    existing node keeps its properties (an importer adding flows leaves countries as loaded)."""
     backend.ensure_schema(NODE_KEYS, INDEXES)
     total = Counters()
     steps = rows.node_count + rows.rel_count
     done = 0
     for label in sorted(rows.nodes):
         batch = [{"key": k, "props": p} for k, p in rows.nodes[label].items()]
-        total += backend.write_batches(node_query(label), batch, batch_size)
+        total += backend.write_batches(node_query(label, label in keep_existing), batch, batch_size)
         done += len(batch)
         if progress:
             progress(label, done, steps)

@@ -59,6 +59,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "agreements": [{}, {"iso3": "IND"}],
     "alternative_suppliers": [{"importer": "JPN", "symbol": "Dy"}],
     "export_restrictions": [{"iso3": "CHN", "year": 2012}, {"iso3": "China", "year": 2025}],
+    "import_dependence": [{"importer": "JPN", "year": 2022}, {"importer": "USA", "year": 2020, "hs": "284690"}],
     "connection_paths": [{"source": "Japan", "target": "India"}],
     "timeline": [{"start_year": 2010, "end_year": 2012}, {"start_year": 2010, "end_year": 2030, "iso3": "JPN"}],
     "sources_for": [{"name": "Toyota Tsusho"}],

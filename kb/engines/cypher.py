@@ -28,9 +28,11 @@ def key_pattern(var: str, label: str, key_expr: str) -> str:
     return f"({var}:`{_label(label)}` {{`{NODE_KEYS[label]}`: {key_expr}}})"
 
 
-def merge_node(label: str, key_expr: str = "row.key", props_expr: str = "row.props") -> str:
-    """MERGE a node on its natural key and set its properties."""
-    return f"MERGE {key_pattern('n', label, key_expr)} SET n += {props_expr}"
+def merge_node(label: str, key_expr: str = "row.key", props_expr: str = "row.props",
+               on_create: bool = False) -> str:
+    """MERGE a node on its natural key and set its properties (with ``on_create``: only when
+    the MERGE creates it, so a node some other load wrote keeps its properties)."""
+    return f"MERGE {key_pattern('n', label, key_expr)} {'ON CREATE ' if on_create else ''}SET n += {props_expr}"
 
 
 def merge_rel(rtype: str, a_label: str, b_label: str, a_expr: str = "row.a", b_expr: str = "row.b",

@@ -173,6 +173,33 @@ class ExportRestrictionsRow(RowModel):
     """a duty's rate as published"""
 
 
+class ImportDependenceRow(RowModel):
+    """A row of `import_dependence`."""
+
+    partner: str
+    """the exporting country"""
+    iso3: str
+    """its ISO3 code"""
+    value_usd: float | None = None
+    """imports from it, current US$"""
+    value_share: float | None = None
+    """its share of the importer's imports by value, 0-1"""
+    tonnes: float | None = None
+    """imports from it in tonnes, where the source publishes a weight"""
+    tonnes_share: float | None = None
+    """its share of the tonnes published, 0-1"""
+    restricted: bool
+    """the partner had a quota, ban, export control or licence in force that year (not aimed only at others)"""
+    hhi: float
+    """Herfindahl-Hirschman index of the importer's sources by value, 0-10,000"""
+    restricted_share: float | None = None
+    """share of the imports by value from restricting partners, 0-1"""
+    basis: str
+    """whose figures: reported by the importer, reconciled (BACI) or mirror (the exporters' declarations)"""
+    source: str
+    """title of the one source the figures come from"""
+
+
 class ProductionHistoryRow(RowModel):
     """A row of `production_history`."""
 
@@ -369,6 +396,16 @@ class Queries:
         """
         return self._kb.ask("export_restrictions", {"iso3": iso3, "year": year}, ExportRestrictionsRow)
 
+    def import_dependence(self, *, importer: str, year: int, hs: str | None = None) -> Rows[ImportDependenceRow]:
+        """Who a country depends on for its rare-earth imports in a year: each partner's share by value and by tonnes, the HHI of its sources and the share from partners with an export restriction in force.
+        
+        importer: ISO3 code, name or alias of the importing country (JPN)
+        year: the year of the trade figures
+        hs: HS subheading (280530, 284610, 284690 or 850511); null for all four together (default None)
+        Source: cypher/import_dependence.cypher
+        """
+        return self._kb.ask("import_dependence", {"importer": importer, "year": year, "hs": hs}, ImportDependenceRow)
+
     def production_history(self, *, iso3: str, stage: Stage = 'mining') -> Rows[ProductionHistoryRow]:
         """A country's output year by year, each year from the latest edition that reports it, with its share of the world.
         
@@ -444,6 +481,7 @@ ROW_MODELS: dict[str, type[RowModel]] = {
     "element_profile": ElementProfileRow,
     "element_uses": ElementUsesRow,
     "export_restrictions": ExportRestrictionsRow,
+    "import_dependence": ImportDependenceRow,
     "production_history": ProductionHistoryRow,
     "search": SearchRow,
     "sources_for": SourcesForRow,
