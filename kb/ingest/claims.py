@@ -53,7 +53,7 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def candidate_claims(article: Article, source_id: str, mentions: list[Mention]) -> list[dict[str, Any]]:
     """Quantities (tonnes, percentages, money, years) in sentences that mention an entity,
     as candidate claims: rows ``{key, props, about}``."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for b_start, b_end in article.blocks:
         if b_end <= article.body_start:
             continue  # the title line

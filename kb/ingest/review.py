@@ -26,15 +26,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from kb.core import bundled_data_dir
 from kb.errors import DataError
 from kb.ingest.errors import IngestError
-from kb.schema import Agreement, Event, Measure, Source
+from kb.schema import Agreement, Event, Measure, Record, Source
 
 #: what a candidate claim may become
-KINDS: dict[str, type[BaseModel]] = {"measure": Measure, "event": Event, "agreement": Agreement}
+KINDS: dict[str, type[Record]] = {"measure": Measure, "event": Event, "agreement": Agreement}
 STATUSES = ("candidate", "accepted", "rejected")
 
 
@@ -76,7 +76,7 @@ def _claim(kb: Any, claim_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return dict(rows[0]["c"]), dict(rows[0]["s"])
 
 
-def _is_list(model: type[BaseModel], name: str) -> bool:
+def _is_list(model: type[Record], name: str) -> bool:
     ann = model.model_fields[name].annotation
     return typing.get_origin(ann) is list
 
@@ -146,8 +146,8 @@ def accept(kb: Any, claim_id: str, kind: str, sets: list[str], out: Path, *, dat
         raise ReviewError(_one_line(kind, exc)) from None
     dumped = rec.model_dump(exclude_none=True, exclude_defaults=True)
     record = {"id": rec.key(), **{k: v for k, v in dumped.items() if k != "sources"},
-              "sources": rec.sources}  # type: ignore[attr-defined]
-    section = model.__section__  # type: ignore[attr-defined]
+              "sources": rec.sources}
+    section = model.__section__
     src = _source_record(source)
 
     out = Path(out)
