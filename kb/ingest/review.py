@@ -102,8 +102,9 @@ def parse_sets(kind: str, sets: list[str]) -> dict[str, Any]:
     return out
 
 
-def _one_line(kind: str, exc: ValidationError) -> str:
-    e = exc.errors()[0]
+def _one_line(given: set[str], exc: ValidationError) -> str:
+    """The first error, one line, naming the field: a value given wrongly before a field left out."""
+    e = sorted(exc.errors(), key=lambda e: (not e["loc"] or e["loc"][0] not in given))[0]
     field = ".".join(str(p) for p in e["loc"]) or "record"
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     return f"--set {field}: {e['msg']}{more}"
@@ -143,7 +144,7 @@ def accept(kb: Any, claim_id: str, kind: str, sets: list[str], out: Path, *, dat
     try:
         rec = model(**fields)
     except ValidationError as exc:
-        raise ReviewError(_one_line(kind, exc)) from None
+        raise ReviewError(_one_line(set(fields), exc)) from None
     dumped = rec.model_dump(exclude_none=True, exclude_defaults=True)
     record = {"id": rec.key(), **{k: v for k, v in dumped.items() if k != "sources"},
               "sources": rec.sources}
