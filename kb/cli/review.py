@@ -67,7 +67,10 @@ def reject_command(
     claim: Annotated[str, typer.Argument(help="the candidate claim's id")],
     reason: Annotated[str | None, typer.Option(help="why, kept on the claim")] = None,
 ) -> None:
-    """Mark a candidate claim rejected; re-ingesting its article does not bring it back."""
+    """Mark a candidate claim rejected; re-ingesting its article does not bring it back.
+
+    Example: kb review reject ID --reason "the reporter's speculation, not the ministry's wording"
+    """
     from kb.ingest.review import reject
 
     with opened() as k:
