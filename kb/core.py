@@ -113,12 +113,16 @@ class KB:
 
     # -- data
     def load(self, paths: Iterable[str | Path] | None = None, *, progress: Any = None,
-             dry_run: bool = False) -> LoadReport:
+             dry_run: bool = False, with_bundled: bool = False) -> LoadReport:
         """Load data files (the bundled KB when no path is given). All-or-nothing:
-        a bad record anywhere raises `DataError` before anything is written."""
+        a bad record anywhere raises `DataError` before anything is written.
+        ``with_bundled`` loads the paths together with the bundled data, so their records
+        may refer to its sources and entities (a folder written by `kb review accept`)."""
         from kb.loaders import load_paths
 
         chosen = [Path(p) for p in paths] if paths else [bundled_data_dir()]
+        if with_bundled and paths:
+            chosen = [bundled_data_dir(), *chosen]
         self._resolver = None
         return load_paths(self.backend, chosen, progress=progress, dry_run=dry_run)
 

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Stage = Literal["mining", "separation", "refining", "metal", "magnets"]
 Tier = Literal["official", "intergovernmental", "company", "press", "other"]
 Group = Literal["light", "heavy"]
+TargetScope = Literal["all-destinations", "countries", "military-end-users", "listed-entities"]
 SourceKind = Literal[
     "report", "dataset", "legal", "press-release", "news", "web", "standard", "book", "paper"
 ]
@@ -447,13 +448,25 @@ class Measure(Entity):
     rate: str | None = Field(None, description="a duty rate as published, e.g. '15-25%'")
     status: str | None = None
     estimated: bool = False
+    target_scope: TargetScope | None = Field(
+        None, description="whom it targets: all-destinations, countries (those in targets), "
+        "military-end-users (of the targets) or listed-entities (named on a list)")
+    suspended_from: str | None = Field(None, description="first day of a suspension (the measure keeps its start)")
+    suspended_until: str | None = Field(None, description="the day a suspension was due to end, as published")
 
-    _dates = field_validator("start", "end")(classmethod(lambda cls, v: check_date(v)))
+    _dates = field_validator("start", "end", "suspended_from", "suspended_until")(
+        classmethod(lambda cls, v: check_date(v)))
 
     @model_validator(mode="after")
     def _order(self) -> Measure:
         if self.start and self.end and self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.suspended_from and self.suspended_until and self.suspended_until < self.suspended_from:
+            raise ValueError(f"suspended_until {self.suspended_until} is before suspended_from {self.suspended_from}")
+        if self.suspended_until and not self.suspended_from:
+            raise ValueError("suspended_until needs suspended_from")
+        if self.target_scope == "countries" and not self.targets:
+            raise ValueError("target_scope 'countries' needs targets")
         return self
 
 

@@ -18,6 +18,8 @@ from kb.errors import KBError
 def load(
     paths: Annotated[list[Path] | None, typer.Argument(help="data files or folders; none = the bundled KB")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only, write nothing")] = False,
+    with_bundled: Annotated[bool, typer.Option(
+        "--with-bundled", help="load the paths together with the bundled data (e.g. a `kb review accept` folder)")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Load data files into the graph: validate everything, then merge in batches.
@@ -26,9 +28,10 @@ def load(
     listed with file, line and field. Loading twice changes nothing.
 
     Example: kb load            (the bundled KB)   kb load my-data/ --dry-run
+             kb load reviewed/ --with-bundled
     """
     with opened() as k, progress_bar("loading") as progress:
-        report = k.load(paths, dry_run=dry_run, progress=progress if fmt is Format.table else None)
+        report = k.load(paths, dry_run=dry_run, with_bundled=with_bundled, progress=progress if fmt is Format.table else None)
     d = report.as_dict()
     if fmt is Format.table:
         if not state.quiet:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sys
 
-from kb.cli import bench, console, data, import_trade, imports, ingest, neo4j, query  # noqa: F401  (each registers its commands)
+from kb.cli import (  # noqa: F401  (each registers its commands)
+    bench, console, data, import_trade, import_usgs, imports, ingest, neo4j, query, review,
+)
 from kb.cli.common import app, err
 from kb.errors import DataError, KBError
 

@@ -28,10 +28,17 @@ _QUANTITIES = [
 ]
 _QUALIFIER = re.compile(r"(more than|over|about|around|nearly|almost|up to|at least|some|roughly|"
                         r"approximately|less than|under|just|as much as)\s*$", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+#: a sentence ends at . ! or ? before a capital, digit or quote, not after a month's abbreviation ("Jan. 6")
+_SENTENCE_END = re.compile("".join(rf"(?<!\b{m}\.)" for m in ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
+                                                              "Oct", "Nov", "Dec", "Sept"))
+                           + r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 _PER_YEAR_BEFORE = re.compile(r"\b(?:annual(?:ly)?|yearly)\b[\w ]{0,25}$", re.I)
 _PER_YEAR_AFTER = re.compile(r"\s*(?:a year|per year|per annum|a yr|/ ?yr?|/ ?year)\b", re.I)
 _RELATIVE_YEAR = {"last year": -1, "this year": 0, "next year": 1}
+#: words that say a sentence may report a trade measure; such a sentence naming a country and
+#: giving no quantity becomes a candidate claim with ``cue: "measure"`` (a curator decides what it is)
+_MEASURE_CUE = re.compile(r"\b(?:bans?|banned|banning|embargo(?:es)?|export controls?|quotas?|tariffs?|duty|duties|"
+                          r"restrict(?:s|ed|ing|ions?)?|halt(?:s|ed)?|licen[cs]es?|licensing)\b", re.I)
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -46,7 +53,7 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def candidate_claims(article: Article, source_id: str, mentions: list[Mention]) -> list[dict[str, Any]]:
     """Quantities (tonnes, percentages, money, years) in sentences that mention an entity,
     as candidate claims: rows ``{key, props, about}``."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for b_start, b_end in article.blocks:
         if b_end <= article.body_start:
             continue  # the title line
@@ -61,6 +68,7 @@ def candidate_claims(article: Article, source_id: str, mentions: list[Mention]) 
             for phrase, delta in _RELATIVE_YEAR.items():
                 if year is None and phrase in sentence.lower():
                     year = int(article.date[:4]) + delta
+            found = len(rows)
             for kind, pattern in _QUANTITIES:
                 for m in pattern.finditer(sentence):
                     if any(m.start() < e and s < m.end() for s, e in taken):
@@ -82,6 +90,11 @@ def candidate_claims(article: Article, source_id: str, mentions: list[Mention]) 
                     }
                     rows.append({"key": f"{source_id}.q{offset}", "props": {k: v for k, v in props.items() if v is not None},
                                  "about": about})
+            cue = _MEASURE_CUE.search(sentence)
+            if len(rows) == found and cue and any(label == "Country" for label, _ in about):
+                rows.append({"key": f"{source_id}.m{s_start}", "about": about, "props": {
+                    "text": " ".join(sentence.split()), "cue": "measure", "match": cue.group(0), "offset": s_start,
+                    "article_date": article.date}})
     return rows
 
 

@@ -162,11 +162,19 @@ class ExportRestrictionsRow(RowModel):
     kind: str
     """quota, duty, licence, ban, halt or export-control"""
     elements: list[str]
-    """elements covered (symbols); empty where it covers rare earths as a whole"""
+    """elements covered (symbols); empty where it covers rare earths as a whole or names no goods"""
+    target_scope: str | None = None
+    """whom it targets: all-destinations, countries, military-end-users or listed-entities (null: not recorded)"""
+    targets: list[str]
+    """the countries it targets (ISO3); empty where it targets no country in particular"""
     start: str | None = None
     """when it took effect"""
     end: str | None = None
     """when it ended (null: still in force or unknown)"""
+    suspended_from: str | None = None
+    """first day of a suspension (null: never suspended, as far as the sources say)"""
+    suspended_until: str | None = None
+    """the day the suspension was due to end, as published"""
     tonnes: float | None = None
     """a quota's volume"""
     rate: str | None = None
@@ -388,7 +396,7 @@ class Queries:
         return self._kb.ask("element_uses", {"symbol": symbol}, ElementUsesRow)
 
     def export_restrictions(self, *, iso3: str, year: int) -> Rows[ExportRestrictionsRow]:
-        """The export restrictions a country had in force in a given year (quotas, duties, licences, bans, halts, export controls).
+        """The export restrictions a country had in force in a given year (quotas, duties, licences, bans, halts, export controls), whom each targets and when it was suspended.
         
         iso3: ISO3 code, name or alias of the country imposing them (CHN)
         year: the year
