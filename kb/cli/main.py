@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from kb.cli import bench, console, data, imports, ingest, neo4j, query  # noqa: F401  (each registers its commands)
+from kb.cli import bench, console, data, import_usgs, imports, ingest, neo4j, query  # noqa: F401  (each registers its commands)
 from kb.cli.common import app, err
 from kb.errors import DataError, KBError
 
