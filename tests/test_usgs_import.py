@@ -188,3 +188,12 @@ def test_top_producers_itemise_the_countries_the_release_lists(loaded_kb, year, 
     imported = {(r["iso3"]): float(r["tonnes"]) for r in _rows(DATA / f"production-usgs-mcs{edition}.csv")
                 if int(r["year"]) == year and r["iso3"] != "WLD"}
     assert got == pytest.approx(imported)
+
+
+def test_figure_vintages_shows_one_country_year_across_editions(loaded_kb):
+    rows = loaded_kb.queries.figure_vintages(iso3="United States", year=2021)
+    # MCS 2022 estimated 2021 at 43,000 t (Prod_t_Est_2021); MCS 2023 gives 42,000 t, no longer an estimate
+    assert [(r.edition, r.tonnes, r.estimated) for r in rows] == [("2022", 43000, True), ("2023", 42000, False)]
+    world = loaded_kb.queries.figure_vintages(iso3="world", year=2024)
+    assert [(r.edition, r.tonnes) for r in world] == [("2025", 390000), ("2026", 380000)]
+    assert loaded_kb.queries.figure_vintages(iso3="USA", year=1901) == []

@@ -173,6 +173,25 @@ class ExportRestrictionsRow(RowModel):
     """a duty's rate as published"""
 
 
+class FigureVintagesRow(RowModel):
+    """A row of `figure_vintages`."""
+
+    source: str
+    """title of the edition"""
+    edition: str | None = None
+    """the edition as the source names it"""
+    date: str
+    """publication date of the edition"""
+    tonnes: float | None = None
+    """tonnes of rare-earth oxide equivalent (null where only a share is published)"""
+    share: float | None = None
+    """share of the world as published, 0-1"""
+    estimated: bool | None = None
+    """whether that edition marks the figure as an estimate"""
+    note: str | None = None
+    """the record's note (footnotes, how it was read)"""
+
+
 class ProductionHistoryRow(RowModel):
     """A row of `production_history`."""
 
@@ -369,6 +388,16 @@ class Queries:
         """
         return self._kb.ask("export_restrictions", {"iso3": iso3, "year": year}, ExportRestrictionsRow)
 
+    def figure_vintages(self, *, iso3: str, year: int, stage: Stage = 'mining') -> Rows[FigureVintagesRow]:
+        """One country-year's figure in every edition that gives it, oldest edition first: how a figure was estimated, then revised.
+        
+        iso3: ISO3 code, name or alias of the country (CHN, China; WLD for the world total)
+        year: the year of the figure
+        stage: mining, separation, refining, metal or magnets (default 'mining')
+        Source: cypher/figure_vintages.cypher
+        """
+        return self._kb.ask("figure_vintages", {"iso3": iso3, "year": year, "stage": stage}, FigureVintagesRow)
+
     def production_history(self, *, iso3: str, stage: Stage = 'mining') -> Rows[ProductionHistoryRow]:
         """A country's output year by year, each year from the latest edition that reports it, with its share of the world.
         
@@ -444,6 +473,7 @@ ROW_MODELS: dict[str, type[RowModel]] = {
     "element_profile": ElementProfileRow,
     "element_uses": ElementUsesRow,
     "export_restrictions": ExportRestrictionsRow,
+    "figure_vintages": FigureVintagesRow,
     "production_history": ProductionHistoryRow,
     "search": SearchRow,
     "sources_for": SourcesForRow,
