@@ -124,7 +124,12 @@ def _decode(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252")
+        pass
+    try:
+        return data.decode("cp1252")  # the 2026 release
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UsgsImportError(Problem(str(path), line, None, "neither UTF-8 nor Windows-1252 text")) from None
 
 
 def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -344,6 +349,9 @@ def world_files(folder: Path) -> list[Path]:
 def import_files(paths: Iterable[Path]) -> list[ImportedEdition]:
     """Read each file; one edition per file, editions in order, each one once."""
     editions: dict[int, tuple[Path, ImportedEdition]] = {}
+    paths = list(paths)
+    if not paths:
+        raise UsgsImportError(Problem("(arguments)", None, None, "no USGS MCS world production file given or found"))
     for p in paths:
         ed = read_file(Path(p))
         if ed.edition in editions:

@@ -141,13 +141,14 @@ def test_2026_layout_cp1252_dash_zero_separators_and_the_estimate_in_the_note(tm
     assert [(r["iso3"], r["tonnes"]) for r in ed.reserves] == [("WLD", "85000000")]
 
 
-@pytest.mark.parametrize(("text", "where"), [
+@pytest.mark.parametrize(("text", "where"), [  # \x81 is written as that byte: neither UTF-8 nor cp1252
     ("Source,Country,Type,Prod_t_2020\nMCS2022,China,x,12x\n", ":2: Prod_t_2020: not a number"),
     ("Source,Country,Type,Prod_t_2020\nMCS2022,Atlantis,x,12\n", ":2: Country: unknown country"),
     ("Source,Country,Type,Tonnes\nMCS2022,China,x,12\n", ":1: header: not a USGS MCS world production"),
+    ("Source,Country,Type,Prod_t_2020\nMCS2022,China,x,1\nMCS2022,Chin\x81a,x,2\n", ":3: neither UTF-8 nor"),
 ])
 def test_malformed_input_names_file_line_and_field(tmp_path, text, where):
-    p = _write(tmp_path, "mcs2022-raree_world.csv", text)
+    p = _write(tmp_path, "mcs2022-raree_world.csv", text, "latin-1" if "\x81" in text else "utf-8-sig")
     with pytest.raises(usgs.UsgsImportError) as exc:
         usgs.read_file(p)
     assert str(exc.value) == str(exc.value).splitlines()[0] and where in str(exc.value)
