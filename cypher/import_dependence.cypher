@@ -1,7 +1,7 @@
 // name: import_dependence
 // description: Who a country depends on for its rare-earth imports in a year: each partner's share by value and by tonnes, the HHI of its sources and the share from partners with an export restriction in force.
 // mode: read
-// param: importer: str - ISO3 code, name or alias of the importing country (JPN)
+// param: importer: Country - ISO3 code, name or alias of the importing country (JPN)
 // param: year: int - the year of the trade figures
 // param: hs: str | None = None - HS subheading (280530, 284610, 284690 or 850511); null for all four together
 // column: partner: str - the exporting country
@@ -15,7 +15,7 @@
 // column: restricted_share: float | None - share of the imports by value from restricting partners, 0-1
 // column: basis: str - whose figures: reported by the importer, reconciled (BACI) or mirror (the exporters' declarations)
 // column: source: str - title of the one source the figures come from
-MATCH (c:Country) WHERE toLower(trim($importer)) IN c.names_lc
+MATCH (c:Country {iso3: $importer})
 MATCH (c)-[:IMPORTED]->(f:TradeFlow {year: $year})-[:SOURCED_FROM]->(s:Source)
 WHERE $hs IS NULL OR f.hs_code = $hs
 WITH DISTINCT c, s, CASE WHEN f.reporter = c.iso3 THEN 0 WHEN f.reporter IS NULL THEN 1 ELSE 2 END AS basis

@@ -181,6 +181,25 @@ class ExportRestrictionsRow(RowModel):
     """a duty's rate as published"""
 
 
+class FigureVintagesRow(RowModel):
+    """A row of `figure_vintages`."""
+
+    source: str
+    """title of the edition"""
+    edition: str | None = None
+    """the edition as the source names it"""
+    date: str
+    """publication date of the edition"""
+    tonnes: float | None = None
+    """tonnes of rare-earth oxide equivalent (null where only a share is published)"""
+    share: float | None = None
+    """share of the world as published, 0-1"""
+    estimated: bool | None = None
+    """whether that edition marks the figure as an estimate"""
+    note: str | None = None
+    """the record's note (footnotes, how it was read)"""
+
+
 class ImportDependenceRow(RowModel):
     """A row of `import_dependence`."""
 
@@ -404,6 +423,16 @@ class Queries:
         """
         return self._kb.ask("export_restrictions", {"iso3": iso3, "year": year}, ExportRestrictionsRow)
 
+    def figure_vintages(self, *, iso3: str, year: int, stage: Stage = 'mining') -> Rows[FigureVintagesRow]:
+        """One country-year's figure in every edition that gives it, oldest edition first: how a figure was estimated, then revised.
+        
+        iso3: ISO3 code, name or alias of the country (CHN, China; WLD for the world total)
+        year: the year of the figure
+        stage: mining, separation, refining, metal or magnets (default 'mining')
+        Source: cypher/figure_vintages.cypher
+        """
+        return self._kb.ask("figure_vintages", {"iso3": iso3, "year": year, "stage": stage}, FigureVintagesRow)
+
     def import_dependence(self, *, importer: str, year: int, hs: str | None = None) -> Rows[ImportDependenceRow]:
         """Who a country depends on for its rare-earth imports in a year: each partner's share by value and by tonnes, the HHI of its sources and the share from partners with an export restriction in force.
         
@@ -489,6 +518,7 @@ ROW_MODELS: dict[str, type[RowModel]] = {
     "element_profile": ElementProfileRow,
     "element_uses": ElementUsesRow,
     "export_restrictions": ExportRestrictionsRow,
+    "figure_vintages": FigureVintagesRow,
     "import_dependence": ImportDependenceRow,
     "production_history": ProductionHistoryRow,
     "search": SearchRow,

@@ -1,0 +1,24 @@
+// name: figure_vintages
+// description: One country-year's figure in every edition that gives it, oldest edition first: how a figure was estimated, then revised.
+// mode: read
+// param: iso3: str - ISO3 code, name or alias of the country (CHN, China; WLD for the world total)
+// param: year: int - the year of the figure
+// param: stage: Stage = 'mining' - mining, separation, refining, metal or magnets
+// column: source: str - title of the edition
+// column: edition: str | None - the edition as the source names it
+// column: date: str - publication date of the edition
+// column: tonnes: float | None - tonnes of rare-earth oxide equivalent (null where only a share is published)
+// column: share: float | None - share of the world as published, 0-1
+// column: estimated: bool | None - whether that edition marks the figure as an estimate
+// column: note: str | None - the record's note (footnotes, how it was read)
+OPTIONAL MATCH (c:Country)
+WHERE toLower(trim($iso3)) IN c.names_lc
+WITH collect(c.iso3) AS found
+// the world total (WLD) has no Country node: match the figure's own iso3
+WITH CASE WHEN size(found) > 0 THEN found[0]
+          WHEN toLower(trim($iso3)) IN ['world', 'world total'] THEN 'WLD'
+          ELSE toUpper(trim($iso3)) END AS code
+MATCH (p:Production {year: $year, stage: $stage, iso3: code})-[:SOURCED_FROM]->(s:Source)
+RETURN s.title AS source, s.edition AS edition, s.date AS date, p.tonnes AS tonnes, p.share AS share,
+       p.estimated AS estimated, p.note AS note
+ORDER BY date, s.id

@@ -1,0 +1,34 @@
+"""`kb import usgs-mcs FILE...`: USGS Mineral Commodity Summaries data-release files ->
+production-usgs-mcsYYYY.csv and reserves-usgs-mcsYYYY.csv data records (`kb load` reads them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kb.cli.common import out, state
+from kb.cli.imports import import_app
+from kb.loaders import usgs
+
+
+@import_app.command("usgs-mcs")
+def usgs_mcs(
+    files: Annotated[list[Path], typer.Argument(help="MCS data-release files (world production tables) or folders")],
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for the data-record CSVs")] = Path("."),
+) -> None:
+    """Import the rare-earths world mine production and reserves of USGS MCS data releases
+    (2022-2026 layouts) as data records citing the edition (usgs-mcs-YYYY).
+
+    Example: kb import usgs-mcs data/raw/usgs --out my-data/ && kb load my-data/
+    """
+    paths: list[Path] = []
+    for f in files:
+        paths.extend(usgs.world_files(f) if f.is_dir() else [f])
+    editions = usgs.import_files(paths)
+    written = usgs.write_records(editions, out_dir)
+    if not state.quiet:
+        for ed in editions:
+            out.print(f"MCS {ed.edition}: {len(ed.production)} production, {len(ed.reserves)} reserves records")
+        out.print(f"wrote {len(written)} files to {out_dir}")
