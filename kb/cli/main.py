@@ -10,7 +10,16 @@ from __future__ import annotations
 import sys
 
 from kb.cli import (  # noqa: F401  (each registers its commands)
-    bench, console, data, import_trade, import_usgs, imports, ingest, neo4j, query, review,
+    bench,
+    console,
+    data,
+    import_trade,
+    import_usgs,
+    imports,
+    ingest,
+    neo4j,
+    query,
+    review,
 )
 from kb.cli.common import app, err
 from kb.errors import DataError, KBError
