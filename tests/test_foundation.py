@@ -60,9 +60,12 @@ def test_batched_writes(empty_kb):
     assert empty_kb.read("MATCH (b:Batch) RETURN count(b) AS n, sum(b.k) AS s") == [{"n": 2500, "s": sum(range(2500))}]
 
 
-def test_unknown_uri_scheme_is_a_config_error():
-    with pytest.raises(ConfigError, match="unknown URI scheme"):
-        kb.connect("ftp://example")
+def test_unknown_uri_scheme_is_a_config_error_in_one_line_without_the_password():
+    with pytest.raises(ConfigError, match="unknown URI scheme") as exc:
+        kb.connect("ftp://someone:sekrit-pass@example")
+    message = str(exc.value)
+    assert "ftp://someone:***@example" in message  # the URI is quoted, its password masked
+    assert "sekrit" not in message and "\n" not in message
 
 
 def test_unreachable_neo4j_is_one_line_and_masks_password():

@@ -83,7 +83,8 @@ def test_element_profile(loaded_kb):
     sc = loaded_kb.queries.element_profile(symbol="Sc")[0]
     expected = next(e for e in records()["Element"] if e.symbol == "Sc")
     assert sc.group == expected.group_usgs and sc.group_eu == expected.group_eu
-    assert loaded_kb.queries.element_profile(symbol="unobtainium") == []
+    with pytest.raises(QueryError, match="no element 'unobtainium'"):
+        loaded_kb.queries.element_profile(symbol="unobtainium")
 
 
 def test_top_producers_match_the_latest_edition(loaded_kb):
