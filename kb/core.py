@@ -90,7 +90,11 @@ class KB:
         for p in q.params:  # names -> keys, one resolver for every front end
             if p.entity and bound.get(p.name) is not None:
                 labels = ENTITY_TYPES[p.entity]
-                bound[p.name] = self.resolver().resolve(bound[p.name], labels).key
+                if p.many:  # each item, duplicates dropped, in the order given
+                    keys = [self.resolver().resolve(v, labels).key for v in bound[p.name]]
+                    bound[p.name] = list(dict.fromkeys(keys))
+                else:
+                    bound[p.name] = self.resolver().resolve(bound[p.name], labels).key
         rows = self.backend.read(q.cypher, bound) if q.reads else self.backend.write(q.cypher, bound)[0]
         chosen: type[RowModel] = model or ROW_MODELS.get(name) or RowModel
         cols = [c.name for c in q.columns]

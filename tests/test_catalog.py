@@ -27,7 +27,8 @@ EXPECTED_QUESTIONS = {
     "element_profile", "top_producers", "supply_concentration", "production_history", "element_uses",
     "technology_exposure", "disputes", "dispute_timeline", "agreements", "alternative_suppliers",
     "export_restrictions", "connection_paths", "timeline", "sources_for", "search",
-    "articles_mentioning", "co_mentions", "import_dependence", "figure_vintages",
+    "articles_mentioning", "co_mentions", "import_dependence", "figure_vintages", "exposure",
+    "restriction_impact",
 }
 
 

@@ -227,6 +227,8 @@ def _value(p: Any) -> st.SearchStrategy[Any]:
         pool = _names()[p.entity or "Entity"]
         names = st.sampled_from(pool)
         text = st.one_of(names, names.flatmap(_misspelt), st.sampled_from(HOSTILE), names.map(str.upper))
+    if p.entity and p.many:  # list[Element]: each item a name, misspelt or hostile
+        return st.lists(text, min_size=1, max_size=3)
     if p.entity:
         return text
     if base == "str":

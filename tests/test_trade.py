@@ -176,3 +176,39 @@ def test_import_dependence_falls_back_to_reconciled_then_mirror(empty_kb):
     usa = empty_kb.queries.import_dependence(importer="USA", year=2022, hs="850511")
     assert {r.basis for r in usa} == {"reported by the importer"}
     assert {r.iso3: r.tonnes for r in usa} == {"CHN": pytest.approx(3000.0), "JPN": pytest.approx(1000.0)}
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def test_cli_import_prints_one_line_per_count_and_refuses_a_malformed_file(engine, tmp_path):
+    from tests.test_cli import run_kb
+
+    engine.empty()
+    kept = _comtrade_kept()
+    res = run_kb(engine, "import", "comtrade", str(COMTRADE))
+    lines = res.stdout.strip().splitlines()
+    assert lines[0].startswith(f"imported {len(kept)} flows from 1 file(s) (sources comtrade-")
+    assert lines[1].startswith("created ") and lines[1].endswith(" relationships")
+    imp = comtrade([COMTRADE])
+    skips = [ln for ln in lines[2:] if ln.startswith("skipped ")]
+    assert len(skips) == len(imp.skipped) + len(imp.skipped_codes) == len(lines) - 2
+    assert "skipped 1 rows: HS code 2601 (not a rare-earth subheading)" in skips
+    again = run_kb(engine, "import", "comtrade", str(COMTRADE)).stdout.splitlines()
+    assert again[1] == "created 0 nodes and 0 relationships"
+
+    res = run_kb(engine, "import", "baci", str(BACI), "--countries", str(COUNTRIES), "--format", "json")
+    import json
+
+    report = json.loads(res.stdout)[0]
+    assert report["flows"] == 12 and report["skipped_codes"] == {"010121": 1, "253090": 1, "260111": 1}
+
+    bad = tmp_path / "BACI_HS17_Y2022_V202401b.csv"
+    bad.write_text("t,i,j,k,v,q\n2022,156,392,280530,10.000,1.000\n2022,156,392,280530,ten,1.0\n")
+    res = run_kb(engine, "import", "baci", str(bad), "--countries", str(COUNTRIES), check=False)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert f"{bad}:3: v" in res.stderr
+    res = run_kb(engine, "import", "comtrade", str(tmp_path / "missing.csv"), check=False)
+    assert res.returncode == 1 and "Traceback" not in res.stderr and "missing.csv" in res.stderr
+    res = run_kb(engine, "import", "baci", str(BACI), check=False)  # --countries is required
+    assert res.returncode == 2

@@ -66,6 +66,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "search": [{"text": "neodymi"}, {"text": "sillamae"}],
     "articles_mentioning": [{"names": ["Japan", "India"]}],
     "co_mentions": [{"name": "Japan"}],
+    "exposure": [{"importer": "JPN", "restrictor": "CHN"}],
+    "restriction_impact": [{"restrictor": "CHN", "elements": ["Dy", "Tb"], "year": 2025}],
 }
 
 #: the issue's targets

@@ -20,13 +20,13 @@ def _report(imp: TradeImport, fmt: Format) -> None:
         return
     if state.quiet:
         return
-    skipped = sum(imp.skipped.values()) + sum(imp.skipped_codes.values())
-    out.print(f"imported {d['flows']} flows from {d['files']} file(s) (sources {', '.join(d['sources'])}); "
-              f"created {d['created']['nodes']} nodes and {d['created']['relationships']} relationships")
-    if skipped:
-        reasons = [f"{n} {why}" for why, n in sorted(imp.skipped.items())]
-        reasons += [f"{n} of HS code {code}" for code, n in sorted(imp.skipped_codes.items())]
-        out.print(f"skipped {skipped} rows: " + "; ".join(reasons))
+    # one line per count, so scripts can grep them
+    out.print(f"imported {d['flows']} flows from {d['files']} file(s) (sources {', '.join(d['sources'])})", soft_wrap=True)
+    out.print(f"created {d['created']['nodes']} nodes and {d['created']['relationships']} relationships", soft_wrap=True)
+    for why, n in sorted(imp.skipped.items()):
+        out.print(f"skipped {n} rows: {why}", soft_wrap=True)
+    for code, n in sorted(imp.skipped_codes.items()):
+        out.print(f"skipped {n} rows: HS code {code} (not a rare-earth subheading)", soft_wrap=True)
 
 
 @import_app.command("comtrade")

@@ -181,6 +181,33 @@ class ExportRestrictionsRow(RowModel):
     """a duty's rate as published"""
 
 
+class ExposureRow(RowModel):
+    """A row of `exposure`."""
+
+    symbol: str
+    """the element"""
+    element: str
+    """its name"""
+    commodities: list[str]
+    """the commodities it belongs to (ids)"""
+    share: float | None = None
+    """share coming from the restrictor, 0-1: of the importer's imports of those commodities' goods (HS; cerium compounds for Ce only) by value, by tonnes where no value is published; of world mine production when the importer has no trade figures"""
+    basis: str
+    """trade (reported by the importer), trade (reconciled), trade (mirror) or world mine production"""
+    year: int | None = None
+    """the year of those figures (the latest with any)"""
+    uses: list[str]
+    """what the element is used for"""
+    technologies: list[str]
+    """technologies that depend on it through those uses"""
+    measures: list[str]
+    """the restrictor's export restrictions in force (started, no end recorded for it or the measure it is part of) that cover the element and reach the importer: aimed at all destinations or at the importer; a suspension is noted after the name"""
+    end_user_measures: list[str]
+    """those aimed only at the importer's military end users or at listed entities, each marked '(military end users)' or '(listed entities)'"""
+    source: str | None = None
+    """title of the source of the share"""
+
+
 class FigureVintagesRow(RowModel):
     """A row of `figure_vintages`."""
 
@@ -240,6 +267,35 @@ class ProductionHistoryRow(RowModel):
     """title of the edition the figure comes from"""
     estimated: bool | None = None
     """whether that edition marks the figure as an estimate"""
+
+
+class RestrictionImpactRow(RowModel):
+    """A row of `restriction_impact`."""
+
+    kind: str
+    """importer (a country, or World for the world's mine supply), technology, producer or agreement"""
+    name: str
+    """the importer, technology, producer or agreement"""
+    key: str
+    """its ISO3 code, technology id or agreement id"""
+    share: float | None = None
+    """importer: share of its imports of those elements' goods (HS) that came from the restrictor, by value (by tonnes where no value is published); World: the restrictor's share of world mine production; producer: its share of world mine production; 0-1"""
+    tonnes: float | None = None
+    """importer: tonnes it imported from the restrictor (World: the restrictor's mine production, t REO); producer: its mine production, t REO (all rare earths, not the elements alone); agreement: its volume a year, where published"""
+    year: int | None = None
+    """the year of the figures (agreement: the year it was signed)"""
+    elements: list[str]
+    """those of the elements asked that the row concerns (producer: those its known facilities yield)"""
+    uses: list[str]
+    """technology: the uses through which it depends on the elements"""
+    parties: list[str]
+    """agreement: countries party to it, themselves or through their organisations (ISO3)"""
+    facilities: list[str]
+    """producer: its facilities known to yield the elements"""
+    basis: str | None = None
+    """importer: whose trade figures (reported by the importer, reconciled or mirror) or world mine supply"""
+    source: str | None = None
+    """title of the source the figures come from (agreement: its first source)"""
 
 
 class SearchRow(RowModel):
@@ -423,6 +479,15 @@ class Queries:
         """
         return self._kb.ask("export_restrictions", {"iso3": iso3, "year": year}, ExportRestrictionsRow)
 
+    def exposure(self, *, importer: str, restrictor: str) -> Rows[ExposureRow]:
+        """What an importer depends on a restricting country for, element by element: the commodities it belongs to, the share that comes from that country (of the importer's imports of those goods where trade figures exist, of world mine production otherwise), the uses and technologies it feeds, and the country's export restrictions in force that cover it (those aimed only at other countries left out; those aimed only at the importer's military end users or listed entities kept apart and marked).
+        
+        importer: ISO3 code, name or alias of the importing country (JPN)
+        restrictor: ISO3 code, name or alias of the country it may depend on (CHN)
+        Source: cypher/exposure.cypher
+        """
+        return self._kb.ask("exposure", {"importer": importer, "restrictor": restrictor}, ExposureRow)
+
     def figure_vintages(self, *, iso3: str, year: int, stage: Stage = 'mining') -> Rows[FigureVintagesRow]:
         """One country-year's figure in every edition that gives it, oldest edition first: how a figure was estimated, then revised.
         
@@ -451,6 +516,16 @@ class Queries:
         Source: cypher/production_history.cypher
         """
         return self._kb.ask("production_history", {"iso3": iso3, "stage": stage}, ProductionHistoryRow)
+
+    def restriction_impact(self, *, restrictor: str, elements: list[str], year: int) -> Rows[RestrictionImpactRow]:
+        """What if a country stops exporting some rare-earth elements: which importers lose how much (the share of their imports that came from it where trade figures exist; for the world, its share of mine production), which technologies are touched through which uses, which producers outside it could cover with how much mine output, and which agreements touching those elements could help.
+        
+        restrictor: ISO3 code, name or alias of the country that stops exporting (CHN)
+        elements: the elements it stops exporting, each by symbol, name or alias (comma-separated on the command line: Dy,Tb)
+        year: the year asked about: trade and mine figures of the latest year up to it, agreements signed by its end and not ended before it
+        Source: cypher/restriction_impact.cypher
+        """
+        return self._kb.ask("restriction_impact", {"restrictor": restrictor, "elements": elements, "year": year}, RestrictionImpactRow)
 
     def search(self, *, text: str, limit: int = 20) -> Rows[SearchRow]:
         """Entities whose name, code or alias matches the text, case- and accent-insensitively, best matches first.
@@ -518,9 +593,11 @@ ROW_MODELS: dict[str, type[RowModel]] = {
     "element_profile": ElementProfileRow,
     "element_uses": ElementUsesRow,
     "export_restrictions": ExportRestrictionsRow,
+    "exposure": ExposureRow,
     "figure_vintages": FigureVintagesRow,
     "import_dependence": ImportDependenceRow,
     "production_history": ProductionHistoryRow,
+    "restriction_impact": RestrictionImpactRow,
     "search": SearchRow,
     "sources_for": SourcesForRow,
     "supply_concentration": SupplyConcentrationRow,

@@ -40,6 +40,8 @@ TYPES: dict[str, Any] = {
     "str": str, "int": int, "float": float, "bool": bool,
     "list[str]": list[str], "list[int]": list[int], "list[float]": list[float],
     "list[Any]": list[Any], "Any": Any, **SCHEMA_TYPES, **dict.fromkeys(ENTITY_TYPES, str),
+    # a list of entities (``list[Element]``): each item resolved like a single one
+    **{f"list[{t}]": list[str] for t in ENTITY_TYPES},
 }
 #: int parameters that count things: never negative
 COUNTS = ("limit", "offset", "max_hops")
@@ -83,8 +85,16 @@ class Param:
 
     @property
     def entity(self) -> str | None:
-        """The entity type this parameter names (``Country``...), if any."""
-        return self.base_type if self.base_type in ENTITY_TYPES else None
+        """The entity type this parameter names (``Country``...), or each item of its list
+        names (``list[Element]``), if any."""
+        base = self.base_type
+        inner = base[5:-1] if base.startswith("list[") and base.endswith("]") else base
+        return inner if inner in ENTITY_TYPES else None
+
+    @property
+    def many(self) -> bool:
+        """Whether the parameter is a list (of entities or of values)."""
+        return self.base_type.startswith("list[")
 
     @property
     def py_type(self) -> str:

@@ -1,0 +1,88 @@
+// name: exposure
+// description: What an importer depends on a restricting country for, element by element: the commodities it belongs to, the share that comes from that country (of the importer's imports of those goods where trade figures exist, of world mine production otherwise), the uses and technologies it feeds, and the country's export restrictions in force that cover it (those aimed only at other countries left out; those aimed only at the importer's military end users or listed entities kept apart and marked).
+// mode: read
+// param: importer: Country - ISO3 code, name or alias of the importing country (JPN)
+// param: restrictor: Country - ISO3 code, name or alias of the country it may depend on (CHN)
+// column: symbol: str - the element
+// column: element: str - its name
+// column: commodities: list[str] - the commodities it belongs to (ids)
+// column: share: float | None - share coming from the restrictor, 0-1: of the importer's imports of those commodities' goods (HS; cerium compounds for Ce only) by value, by tonnes where no value is published; of world mine production when the importer has no trade figures
+// column: basis: str - trade (reported by the importer), trade (reconciled), trade (mirror) or world mine production
+// column: year: int | None - the year of those figures (the latest with any)
+// column: uses: list[str] - what the element is used for
+// column: technologies: list[str] - technologies that depend on it through those uses
+// column: measures: list[str] - the restrictor's export restrictions in force (started, no end recorded for it or the measure it is part of) that cover the element and reach the importer: aimed at all destinations or at the importer; a suspension is noted after the name
+// column: end_user_measures: list[str] - those aimed only at the importer's military end users or at listed entities, each marked '(military end users)' or '(listed entities)'
+// column: source: str | None - title of the source of the share
+MATCH (c:Country {iso3: $importer})
+MATCH (r:Country {iso3: $restrictor})
+OPTIONAL MATCH (w0:Production {stage: 'mining', iso3: 'WLD'})
+WITH c, r, max(w0.year) AS py
+OPTIONAL MATCH (w:Production {stage: 'mining', iso3: 'WLD', year: py})-[:SOURCED_FROM]->(ws:Source)
+WITH c, r, py, w, ws ORDER BY ws.date DESC, ws.id DESC LIMIT 1
+OPTIONAL MATCH (rp:Production {stage: 'mining', year: py, iso3: r.iso3})-[:SOURCED_FROM]->(ws)
+WITH c, r, py, ws, CASE WHEN w.tonnes > 0 AND rp.tonnes IS NOT NULL THEN rp.tonnes / w.tonnes END AS pshare
+MATCH (e:Element)
+OPTIONAL MATCH (e)-[:PART_OF]->(cm:Commodity)
+WITH c, r, py, ws, pshare, e, cm ORDER BY cm.id
+WITH c, r, py, ws, pshare, e, collect(cm.id) AS commodities, collect(cm.hs_codes) AS hs_lists
+WITH c, r, py, ws, pshare, e, commodities,
+     [h IN reduce(acc = [], x IN hs_lists | acc + x) WHERE h <> '284610' OR e.symbol = 'Ce'] AS hs
+OPTIONAL MATCH (c)-[:IMPORTED]->(f0:TradeFlow)
+WHERE f0.hs_code IN hs
+WITH c, r, py, ws, pshare, e, commodities, hs, max(f0.year) AS ty
+OPTIONAL MATCH (c)-[:IMPORTED]->(f1:TradeFlow {year: ty})
+WHERE f1.hs_code IN hs
+WITH c, r, py, ws, pshare, e, commodities, hs, ty,
+     min(CASE WHEN f1 IS NULL THEN null WHEN f1.reporter = c.iso3 THEN 0 WHEN f1.reporter IS NULL THEN 1 ELSE 2 END) AS tb
+OPTIONAL MATCH (c)-[:IMPORTED]->(f2:TradeFlow {year: ty})-[:SOURCED_FROM]->(s2:Source)
+WHERE f2.hs_code IN hs AND CASE WHEN f2.reporter = c.iso3 THEN 0 WHEN f2.reporter IS NULL THEN 1 ELSE 2 END = tb
+WITH c, r, py, ws, pshare, e, commodities, hs, ty, tb, max(s2.date + '|' + s2.id) AS sk
+OPTIONAL MATCH (c)-[:IMPORTED]->(f:TradeFlow {year: ty})-[:SOURCED_FROM]->(s:Source)
+WHERE f.hs_code IN hs AND s.date + '|' + s.id = sk
+  AND CASE WHEN f.reporter = c.iso3 THEN 0 WHEN f.reporter IS NULL THEN 1 ELSE 2 END = tb
+OPTIONAL MATCH (x:Country)-[:EXPORTED]->(f)
+WITH c, r, py, ws, pshare, e, commodities, ty, tb,
+     sum(coalesce(f.value_usd, 0.0)) AS tv, sum(CASE WHEN x.iso3 = r.iso3 THEN coalesce(f.value_usd, 0.0) ELSE 0.0 END) AS rv,
+     sum(coalesce(f.tonnes, 0.0)) AS tt, sum(CASE WHEN x.iso3 = r.iso3 THEN coalesce(f.tonnes, 0.0) ELSE 0.0 END) AS rt,
+     collect(DISTINCT s.title) AS tsources
+WITH c, r, e, commodities,
+     CASE WHEN ty IS NULL THEN pshare WHEN tv > 0 THEN rv / tv WHEN tt > 0 THEN rt / tt END AS share,
+     CASE WHEN ty IS NULL THEN 'world mine production'
+          ELSE 'trade (' + CASE tb WHEN 0 THEN 'reported by the importer' WHEN 1 THEN 'reconciled' ELSE 'mirror' END + ')'
+     END AS basis,
+     coalesce(ty, py) AS year,
+     CASE WHEN ty IS NULL THEN ws.title ELSE tsources[0] END AS source
+OPTIONAL MATCH (e)-[:USED_IN]->(u:Use)
+WITH c, r, e, commodities, share, basis, year, source, u ORDER BY u.name
+WITH c, r, e, commodities, share, basis, year, source, collect(DISTINCT u.name) AS uses
+OPTIONAL MATCH (e)-[:USED_IN]->(:Use)-[:ENABLES]->(t:Technology)
+WITH c, r, e, commodities, share, basis, year, source, uses, t ORDER BY t.name
+WITH c, r, e, commodities, share, basis, year, source, uses, collect(DISTINCT t.name) AS technologies
+OPTIONAL MATCH (r)-[:IMPOSED]->(m:Measure)
+WHERE m.kind IN ['quota', 'duty', 'licence', 'ban', 'halt', 'export-control']
+  AND m.start IS NOT NULL AND m.end IS NULL
+  AND ((m)-[:COVERS]->(e)
+       OR (NOT (m)-[:COVERS]->(:Element) AND (m)-[:COVERS]->(:Commodity)<-[:PART_OF]-(e)))
+OPTIONAL MATCH (m)-[:PART_OF]->(pm:Measure)
+OPTIONAL MATCH (m)-[:TARGETS]->(tc:Country)
+WITH c, e, commodities, share, basis, year, source, uses, technologies, m,
+     collect(tc.iso3) AS targets, collect(pm.end) AS parent_ends
+WITH c, e, commodities, share, basis, year, source, uses, technologies,
+     CASE WHEN m IS NULL OR size(parent_ends) > 0 OR (size(targets) > 0 AND NOT c.iso3 IN targets) THEN null ELSE m END AS m
+WITH c, e, commodities, share, basis, year, source, uses, technologies, m,
+     CASE WHEN m IS NULL THEN null ELSE properties(m) END AS mp
+WITH e, commodities, share, basis, year, source, uses, technologies, m, mp ORDER BY m.start, m.name
+WITH e, commodities, share, basis, year, source, uses, technologies,
+     collect(CASE WHEN m IS NOT NULL AND NOT coalesce(mp.target_scope, '') IN ['military-end-users', 'listed-entities']
+                  THEN m.name + CASE WHEN mp.suspended_from IS NOT NULL
+                                     THEN ' (suspended from ' + mp.suspended_from
+                                          + coalesce(' until ' + mp.suspended_until, '') + ')'
+                                     ELSE '' END END) AS measures,
+     collect(CASE WHEN m IS NOT NULL AND mp.target_scope = 'military-end-users' THEN m.name + ' (military end users)'
+                  WHEN m IS NOT NULL AND mp.target_scope = 'listed-entities' THEN m.name + ' (listed entities)' END) AS end_user_measures
+WHERE coalesce(share, 0.0) > 0 OR size(measures) > 0 OR size(end_user_measures) > 0
+RETURN e.symbol AS symbol, e.name AS element, commodities,
+       CASE WHEN share IS NOT NULL THEN round(10000.0 * share) / 10000.0 END AS share, basis, year, uses, technologies,
+       measures, end_user_measures, source
+ORDER BY e.atomic_number
