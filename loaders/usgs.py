@@ -632,7 +632,7 @@ def import_files(paths: Iterable[Path]) -> list[ImportedEdition]:
         if have is None:
             editions[ed.edition] = ed
             continue
-        for kind, f in ed.files.items():
+        for kind in ed.files:
             if kind in have.files:
                 raise UsgsImportError(Problem(str(p), None, None,
                                               f"edition MCS{ed.edition} {kind} statistics already read from {have.files[kind]}"))
@@ -662,9 +662,9 @@ def _manifest_row(path: Path) -> dict[str, str] | None:
     return None
 
 
-def source_records(ed: ImportedEdition) -> list[dict[str, str]]:
+def source_records(ed: ImportedEdition) -> list[dict[str, object]]:
     """The Source records the edition's records cite, one per file read."""
-    out: list[dict[str, str]] = []
+    out: list[dict[str, object]] = []
     seen: set[Path] = set()
     for kind in ("world", "salient"):
         path = ed.files.get(kind)
@@ -686,7 +686,7 @@ def source_records(ed: ImportedEdition) -> list[dict[str, str]]:
         notes += "."
         if row.get("notes"):
             notes += " Copy: " + row["notes"]
-        rec = {"id": sid, "title": title, "publisher": "U.S. Geological Survey",
+        rec: dict[str, object] = {"id": sid, "title": title, "publisher": "U.S. Geological Survey",
                "date": row.get("date") or str(ed.edition), "kind": "dataset", "tier": "official",
                "edition": str(ed.edition)}
         if row.get("doi_or_url"):
