@@ -192,7 +192,8 @@ def test_shares_lie_in_0_1_and_sum_to_at_most_1(loaded_kb):
             shares = [r.share for r in rows if r.share is not None]
             assert all(0 <= s <= 1 for s in shares), (year, stage)
             # USGS rounds its world totals ("World total (rounded)"): itemised shares may pass 1 by a hair
-            assert sum(shares) <= 1.015, (year, stage, sum(shares))  # 2 significant figures: <= ~1.3% off
+            # MCS 2022 itemises 244,630 t for 2020 against a world total (rounded) of 240,000 t: 1.019
+            assert sum(shares) <= 1.025, (year, stage, sum(shares))
 
 
 # --------------------------------------------------------------------------- differential testing
