@@ -11,6 +11,8 @@
 // column: share: float | None - share of the world as published, 0-1
 // column: estimated: bool | None - whether that edition marks the figure as an estimate
 // column: note: str | None - the record's note (footnotes, how it was read)
+// column: tier: str | None - the tier of the edition's source
+// column: second_hand: bool | None - the figure was read on a page quoting the edition, not in a copy of it
 OPTIONAL MATCH (c:Country)
 WHERE toLower(trim($iso3)) IN c.names_lc
 WITH collect(c.iso3) AS found
@@ -20,5 +22,5 @@ WITH CASE WHEN size(found) > 0 THEN found[0]
           ELSE toUpper(trim($iso3)) END AS code
 MATCH (p:Production {year: $year, stage: $stage, iso3: code})-[:SOURCED_FROM]->(s:Source)
 RETURN s.title AS source, s.edition AS edition, s.date AS date, p.tonnes AS tonnes, p.share AS share,
-       p.estimated AS estimated, p.note AS note
+       p.estimated AS estimated, p.note AS note, s.tier AS tier, coalesce(p.second_hand, false) AS second_hand
 ORDER BY date, s.id

@@ -15,6 +15,7 @@
 // column: restricted_share: float | None - share of the imports by value from restricting partners, 0-1
 // column: basis: str - whose figures: reported by the importer, reconciled (BACI) or mirror (the exporters' declarations)
 // column: source: str - title of the one source the figures come from
+// column: tier: str | None - the tier of that source
 MATCH (c:Country {iso3: $importer})
 MATCH (c)-[:IMPORTED]->(f:TradeFlow {year: $year})-[:SOURCED_FROM]->(s:Source)
 WHERE $hs IS NULL OR f.hs_code = $hs
@@ -55,5 +56,5 @@ RETURN r.name AS partner, r.iso3 AS iso3, r.value AS value_usd,
        r.restricted AS restricted, round(100.0 * hhi) / 100.0 AS hhi,
        CASE WHEN total_value > 0 THEN restricted_value / total_value END AS restricted_share,
        CASE basis WHEN 0 THEN 'reported by the importer' WHEN 1 THEN 'reconciled' ELSE 'mirror' END AS basis,
-       s.title AS source
+       s.title AS source, s.tier AS tier
 ORDER BY value_share DESC, partner

@@ -1,5 +1,5 @@
 // name: top_producers
-// description: The largest producers of rare earths in a year and stage, with their share of the world total, from the latest edition that reports that year.
+// description: The largest producers of rare earths in a year and stage, with their share of the world total and the share of the world total the listed countries cover, from the latest edition that reports that year.
 // mode: read
 // param: year: int - the year of the figures
 // param: stage: Stage = 'mining' - mining, separation, refining, metal or magnets
@@ -10,6 +10,9 @@
 // column: share: float | None - share of the world total for that year and stage, 0-1
 // column: source: str - title of the edition the figure comes from
 // column: estimated: bool | None - whether the source marks the figure as an estimate
+// column: coverage: float | None - share of the world total that the countries the edition itemises cover (all of them, not only the rows shown), 0-1; can exceed 1 a little as world totals are rounded; null without a world total or shares
+// column: tier: str | None - the tier of the source (official, intergovernmental, company, press, other)
+// column: second_hand: bool | None - the figure was read on a page quoting the edition, not in a copy of it
 MATCH (p:Production {year: $year, stage: $stage})-[:SOURCED_FROM]->(s:Source)
 WITH s, max(CASE WHEN p.iso3 = 'WLD' THEN 1 ELSE 0 END) AS has_world
 ORDER BY has_world DESC, s.date DESC, s.id DESC
@@ -18,11 +21,19 @@ OPTIONAL MATCH (w:Production {year: $year, stage: $stage, iso3: 'WLD'})-[:SOURCE
 WITH s, w
 MATCH (p:Production {year: $year, stage: $stage})-[:SOURCED_FROM]->(s)
 MATCH (p)-[:OF_COUNTRY]->(c:Country)
-WITH c, p, s, CASE
-    WHEN p.share IS NOT NULL THEN p.share
-    WHEN w.tonnes > 0 AND p.tonnes IS NOT NULL THEN round(10000.0 * p.tonnes / w.tonnes) / 10000.0
+WITH s, w, collect({country: c.name, iso3: c.iso3, tonnes: p.tonnes, pshare: p.share, estimated: p.estimated,
+                    second_hand: p.second_hand}) AS rows
+WITH s, w, rows, CASE
+    WHEN w.tonnes > 0 THEN reduce(t = 0.0, r IN rows | t + coalesce(r.tonnes, 0.0)) / w.tonnes
+    WHEN any(r IN rows WHERE r.pshare IS NOT NULL) THEN reduce(t = 0.0, r IN rows | t + coalesce(r.pshare, 0.0))
+  END AS coverage
+UNWIND rows AS r
+WITH s, r, coverage, CASE
+    WHEN r.pshare IS NOT NULL THEN r.pshare
+    WHEN w.tonnes > 0 AND r.tonnes IS NOT NULL THEN round(10000.0 * r.tonnes / w.tonnes) / 10000.0
   END AS share
-RETURN c.name AS country, c.iso3 AS iso3, p.tonnes AS tonnes, share, s.title AS source,
-       p.estimated AS estimated
-ORDER BY coalesce(p.tonnes, 0.0) DESC, coalesce(share, 0.0) DESC, country
+RETURN r.country AS country, r.iso3 AS iso3, r.tonnes AS tonnes, share, s.title AS source,
+       r.estimated AS estimated, round(10000.0 * coverage) / 10000.0 AS coverage, s.tier AS tier,
+       coalesce(r.second_hand, false) AS second_hand
+ORDER BY coalesce(r.tonnes, 0.0) DESC, coalesce(share, 0.0) DESC, country
 LIMIT $limit

@@ -30,6 +30,8 @@ Stage = Literal["mining", "separation", "refining", "metal", "magnets"]
 Tier = Literal["official", "intergovernmental", "company", "press", "other"]
 Group = Literal["light", "heavy"]
 TargetScope = Literal["all-destinations", "countries", "military-end-users", "listed-entities"]
+#: the tiers whose figures need a better source or an explicit second_hand mark (see kb.loaders.build)
+WEAK_TIERS: frozenset[str] = frozenset({"press", "other"})
 SourceKind = Literal[
     "report", "dataset", "legal", "press-release", "news", "web", "standard", "book", "paper"
 ]
@@ -277,6 +279,7 @@ class Production(Record):
     unit: str = "t REO"
     estimated: bool = False
     revised: bool = False
+    second_hand: bool = Field(False, description="read on a page quoting the publication, not in a copy of it")
     note: str | None = None
 
     @model_validator(mode="after")
@@ -303,6 +306,7 @@ class Reserves(Record):
     tonnes: float = Field(ge=0)
     unit: str = "t REO"
     estimated: bool = False
+    second_hand: bool = Field(False, description="read on a page quoting the publication, not in a copy of it")
     note: str | None = None
 
     @property
@@ -347,6 +351,7 @@ class TradeFlow(Record):
                                        "export (to the importer); set with reporter")
     partner: str | None = Field(None, pattern=r"^[A-Z]{3}$", description="the reporter's partner (the other side)")
     classification: str | None = Field(None, description="HS revision as published, e.g. H6 (HS2022), HS17")
+    second_hand: bool = Field(False, description="read on a page quoting the publication, not in a copy of it")
 
     @model_validator(mode="after")
     def _figure(self) -> TradeFlow:
@@ -372,6 +377,103 @@ class TradeFlow(Record):
     def id(self) -> str:
         base = f"{self.exporter}|{self.importer}|{self.hs_code}|{self.year}|{self.sources[0]}"
         return base + (f"|{self.reporter}" if self.reporter else "")
+
+
+class Price(Record):
+    """An average price ($/kg) of one series (an oxide, NdPr oxide, mischmetal) in a year, as one
+    source edition publishes it (USGS MCS salient statistics). Editions revise years; all are kept."""
+
+    __label__ = "Price"
+    __key__ = "id"
+    __section__ = "prices"
+    __refs__ = (("elements", "PRICE_OF", "Element", "out"),)
+
+    series: str = Field(min_length=1, description="the series, e.g. 'neodymium oxide', 'NdPr oxide', 'mischmetal'")
+    elements: list[str] = Field(min_length=1, description="element symbols the series is of")
+    year: int = Field(ge=1900, le=2100)
+    usd_per_kg: float = Field(ge=0, description="US dollars per kilogram, as published")
+    grade: str | None = Field(None, description="purity or composition as published, e.g. '99.5% minimum'")
+    estimated: bool | None = Field(None, description="as the edition marks it; null = the file marks no estimates")
+    second_hand: bool = Field(False, description="read on a page quoting the publication, not in a copy of it")
+    note: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.series}|{self.year}|{self.sources[0]}"
+
+
+StatisticMeasure = Literal[
+    "production, mineral concentrates", "production, compounds and metals",
+    "imports, compounds", "imports, ferrocerium and alloys", "imports, rare-earth metals and alloys",
+    "imports, compounds and metals",
+    "exports, ores and compounds", "exports, ferrocerium and alloys", "exports, rare-earth metals and alloys",
+    "apparent consumption, compounds and metals", "employment, mine and mill",
+    "net import reliance, compounds and metals", "net import reliance, mineral concentrates",
+]
+StatisticScope = Literal["rare earths", "heavy rare earths"]
+
+
+class Statistic(Record):
+    """One salient statistic of a country in a year (U.S. production, imports, exports, apparent
+    consumption, employment, net import reliance) as one source edition publishes it. ``text`` is the
+    cell as published ("7,900", ">95", "E" for net exporter); ``value`` its number where it has one."""
+
+    __label__ = "Statistic"
+    __key__ = "id"
+    __section__ = "statistics"
+    __refs__ = (("iso3", "OF_COUNTRY", "Country", "out"),)
+
+    iso3: str = Field(pattern=r"^[A-Z]{3}$")
+    year: int = Field(ge=1900, le=2100)
+    scope: StatisticScope = "rare earths"
+    measure: StatisticMeasure
+    value: float | None = Field(None, description="the number; null where the text has none (E, XX)")
+    text: str = Field(min_length=1, description="the cell as published")
+    unit: str = Field(description="t REO, percent (of apparent consumption) or persons")
+    lower_bound: bool = Field(False, description="published as '>N': the value is a lower bound")
+    estimated: bool | None = Field(None, description="as the edition marks it; null = the file marks no estimates")
+    second_hand: bool = False
+    note: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.iso3}|{self.scope}|{self.measure}|{self.year}|{self.sources[0]}"
+
+
+class ImportSource(Record):
+    """A partner's share of a country's imports of a material over a period, as one source publishes
+    it (USGS MCS "Import Sources (2021–24)"). ``partner`` is absent for the "Other countries" remainder."""
+
+    __label__ = "ImportSource"
+    __key__ = "id"
+    __section__ = "import_sources"
+    __refs__ = (
+        ("importer", "OF_COUNTRY", "Country", "out"),
+        ("partner", "FROM_COUNTRY", "Country", "out"),
+        ("elements", "COVERS", "Element", "out"),
+    )
+
+    importer: str = Field(pattern=r"^[A-Z]{3}$")
+    partner: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    partner_name: str = Field(min_length=1, description="the partner as published ('China', 'Other countries')")
+    material: str = Field(min_length=1, description="what is imported, as published")
+    elements: list[str] = Field(default_factory=list, description="the element, where the share is one element's")
+    share: float = Field(ge=0, le=1, description="share of the imports, 0-1")
+    period: str = Field(min_length=1, description="the period as published, e.g. '2021–24'")
+    from_year: int = Field(ge=1900, le=2100)
+    to_year: int = Field(ge=1900, le=2100)
+    second_hand: bool = False
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _years(self) -> ImportSource:
+        if self.to_year < self.from_year:
+            raise ValueError(f"to_year {self.to_year} is before from_year {self.from_year}")
+        return self
+
+    @property
+    def id(self) -> str:
+        return f"{self.importer}|{self.material}|{self.partner_name}|{self.period}|{self.sources[0]}"
 
 
 # --------------------------------------------------------------------------- disputes, measures
@@ -561,7 +663,7 @@ class Claim(Record):
 
 RECORD_KINDS: tuple[Any, ...] = (  # the record models above (pydantic classes)
     Source, Commodity, Element, Use, Technology, Country, Organisation, Facility,
-    Production, Reserves, TradeFlow, Measure, Dispute, Agreement, Event, Claim,
+    Production, Reserves, TradeFlow, Price, Statistic, ImportSource, Measure, Dispute, Agreement, Event, Claim,
 )
 BY_SECTION: dict[str, type[BaseModel]] = {m.__section__: m for m in RECORD_KINDS}
 
@@ -570,6 +672,11 @@ BY_SECTION: dict[str, type[BaseModel]] = {m.__section__: m for m in RECORD_KINDS
 NODE_KEYS: dict[str, str] = {m.__label__: m.__key__ for m in RECORD_KINDS}
 NODE_KEYS["DisputeEvent"] = "id"
 NODE_KEYS["CandidateClaim"] = "id"  # quantities found in ingested articles (kb.ingest), for review
+
+#: record kinds that are numeric figures: loading refuses one whose only sources are of a weak tier
+#: (press, other) unless it is marked second_hand
+FIGURE_LABELS: frozenset[str] = frozenset(
+    {"Production", "Reserves", "Price", "TradeFlow", "Statistic", "ImportSource"})
 
 #: every relationship type the graph may hold
 REL_TYPES: frozenset[str] = frozenset(
@@ -588,6 +695,8 @@ INDEXES: tuple[tuple[str, str], ...] = (
     ("Production", "year"),
     ("Reserves", "year"),
     ("TradeFlow", "year"),
+    ("Price", "year"),
+    ("Statistic", "year"),
     ("Measure", "year"),
     ("Event", "year"),
 )

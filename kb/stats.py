@@ -12,7 +12,10 @@ import json
 from typing import Any
 
 from kb.engines import Backend
-from kb.schema import NODE_KEYS
+from kb.schema import FIGURE_LABELS, NODE_KEYS
+
+#: tiers from the most to the least authoritative; a figure counts under its best source's tier
+TIER_ORDER = ("official", "intergovernmental", "company", "press", "other")
 
 #: labels that are not facts themselves (a Source is what facts cite)
 NON_FACT_LABELS = {"Source"}
@@ -65,6 +68,18 @@ def graph_stats(backend: Backend) -> dict[str, Any]:
         if not NON_FACT_LABELS & set(n["labels"]):
             facts += 1
             cited += _key(n["labels"], n["props"]) in cited_nodes
+    # figures (Production, Reserves, Price, TradeFlow, ...) by the best tier among their sources
+    best: dict[str, int] = {}
+    for r in rels:
+        if r["type"] == "SOURCED_FROM" and FIGURE_LABELS & set(r["al"]):
+            tier = r["bp"].get("tier")
+            rank = TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
+            k = _key(r["al"], r["ap"])
+            best[k] = min(best.get(k, rank), rank)
+    n_fig = len(best)
+    tiers = {t: round(sum(1 for v in best.values() if v == i) / n_fig, 6)
+             for i, t in enumerate((*TIER_ORDER, "none"))} if n_fig else {}
+    second_hand = sum(1 for n in nodes if FIGURE_LABELS & set(n["labels"]) and n["props"].get("second_hand"))
     for r in rels:
         by_type[r["type"]] = by_type.get(r["type"], 0) + 1
         total = (total + _digest(["R", r["type"], _node_id(r["al"], r["ap"]), _node_id(r["bl"], r["bp"]), r["props"]])) % (1 << 128)
@@ -77,5 +92,8 @@ def graph_stats(backend: Backend) -> dict[str, Any]:
         "node_count": len(nodes),
         "relationship_count": len(rels),
         "sourced_share": round(cited / facts, 6) if facts else None,
+        "figures": n_fig,
+        "figure_tier_share": {t: v for t, v in tiers.items() if v},
+        "second_hand_figures": second_hand,
         "checksum": f"{total:032x}",
     }

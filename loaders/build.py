@@ -19,7 +19,7 @@ import pycountry
 from pydantic import BaseModel, ValidationError
 
 from kb.errors import DataError, Problem
-from kb.schema import BY_SECTION, ENTITY_LABELS, EXTRA_ACTORS, NODE_KEYS, Owner
+from kb.schema import BY_SECTION, ENTITY_LABELS, EXTRA_ACTORS, FIGURE_LABELS, NODE_KEYS, WEAK_TIERS, Owner
 
 from .read import RawRecord
 
@@ -29,6 +29,10 @@ ISO_SOURCE = "iso-3166"
 ELEMENT_PROPS_SOURCE = "periodictable"
 
 RelKey = tuple[str, str, str]  # (type, from label, to label)
+
+#: atomic numbers of the rare-earth elements (Sc, Y, La-Lu): a figure may name one that no
+#: Element record defines; its node is then made from `periodictable`, as countries from ISO 3166
+RARE_EARTH_NUMBERS = frozenset({21, 39, *range(57, 72)})
 
 
 @dataclass
@@ -160,10 +164,13 @@ def build(raw: list[RawRecord], problems: list[Problem] | None = None) -> GraphR
 
     # 1. keys: every record's (label, key), refusing duplicates
     seen: dict[tuple[str, str], RawRecord] = {}
+    first_model: dict[tuple[str, str], BaseModel] = {}
     keys: dict[str, set[str]] = defaultdict(set)
     for rec, m in records:
         label, key = type(m).__label__, m.key()  # type: ignore[attr-defined]
         first = seen.get((label, key))
+        if first is not None and label == "Source" and first_model[(label, key)] == m:
+            continue  # the same Source written out twice (an importer's output beside the bundled data)
         if first is not None and label != "Country":
             problems.append(
                 Problem(rec.file, rec.line, type(m).__key__,  # type: ignore[attr-defined]
@@ -171,7 +178,21 @@ def build(raw: list[RawRecord], problems: list[Problem] | None = None) -> GraphR
             )
             continue
         seen[(label, key)] = rec
+        first_model[(label, key)] = m
         keys[label].add(key)
+    tiers = {k[1]: getattr(m, "tier", None) for k, m in first_model.items() if k[0] == "Source"}
+
+    def element_ok(symbol: str) -> bool:
+        if symbol in keys["Element"]:
+            return True
+        props = _element_props(symbol)
+        if props is not None and props["atomic_number"] in RARE_EARTH_NUMBERS:
+            auto_elements[symbol] = props
+            keys["Element"].add(symbol)
+            return True
+        return False
+
+    auto_elements: dict[str, dict[str, Any]] = {}
 
     # countries exist if ISO 3166 (or our extra actors) knows them
     def country_ok(iso3: str) -> bool:
@@ -194,12 +215,20 @@ def build(raw: list[RawRecord], problems: list[Problem] | None = None) -> GraphR
         for s in sources:
             if s not in keys["Source"]:
                 problems.append(Problem(rec.file, rec.line_of("sources"), "sources", f"unknown source {s!r}"))
+        if (label in FIGURE_LABELS and all(s in tiers for s in sources)
+                and all(tiers[s] in WEAK_TIERS for s in sources) and not getattr(m, "second_hand", False)):
+            problems.append(Problem(
+                rec.file, rec.line_of("sources"), "sources",
+                f"a {label} figure whose only sources are of tier {'/'.join(sorted({str(tiers[s]) for s in sources}))}: "
+                "cite the publication itself or mark the record second_hand: true"))
         refs = type(m).__refs__  # type: ignore[attr-defined]
         ref_fields = {r[0] for r in refs}
         props = m.model_dump(exclude=ref_fields | {"sources", "events"})
         if label in ("Production", "Reserves"):
             props["id"] = key
             props["iso3"] = m.iso3  # type: ignore[attr-defined]  # part of the natural key, and WLD has no node
+        if label in ("Price", "Statistic", "ImportSource"):
+            props |= {f: getattr(m, f) for f in ref_fields}  # also properties: questions return them
         if label == "Element":
             phys = _element_props(key)
             if phys is None:
@@ -236,7 +265,8 @@ def build(raw: list[RawRecord], problems: list[Problem] | None = None) -> GraphR
                 if isinstance(value, Owner):
                     rprops |= {"share": value.share, "since": value.since}
                     value = value.org
-                exists = country_ok(value) if target == "Country" else value in keys[target]
+                exists = (country_ok(value) if target == "Country"
+                          else element_ok(value) if target == "Element" else value in keys[target])
                 if not exists:
                     problems.append(Problem(
                         rec.file, rec.line_of(fname), fname,
@@ -264,6 +294,11 @@ def build(raw: list[RawRecord], problems: list[Problem] | None = None) -> GraphR
         base["names_lc"] = names_lc(iso3, base["name"], base["aliases"], base["iso2"])
         rows.add_node("Country", iso3, base)
         rows.add_rel("SOURCED_FROM", ("Country", iso3), ("Source", ISO_SOURCE), {})
+    for symbol, phys in sorted(auto_elements.items()):
+        if symbol in rows.nodes.get("Element", {}):
+            continue
+        rows.add_node("Element", symbol, phys | {"names_lc": names_lc(symbol, phys["name"])})
+        rows.add_rel("SOURCED_FROM", ("Element", symbol), ("Source", ELEMENT_PROPS_SOURCE), {})
     for src in (ISO_SOURCE, ELEMENT_PROPS_SOURCE):
         used = any(k[2] == "Source" and any(b == src for _, b in v) for k, v in rows.rels.items())
         if used and src not in keys["Source"]:

@@ -13,11 +13,26 @@ also."; a cell note starting "Estimated."), ``0``/``—``/an empty production ce
 the table lists is a zero, ``NA`` and ``W`` stay absent, a lower bound (``>90000000``) is
 recorded as the bound with a note. The world total (iso3 WLD) is kept; the "Other countries"
 remainder has no country to hang on, so its published figure goes in the note of the world row.
+
+The salient statistics of the same releases (``mcsYYYY-raree_salient.csv``, 2022-2025; the
+"Salient Statistics—United States" and "Import Sources" sections of the 2026 file, both the RARE
+EARTHS and the RARE EARTHS (Heavy) chapters) become `Statistic` records (U.S. production, imports,
+exports, apparent consumption, employment, net import reliance: ``text`` as published, "E", ">95"
+and "XX" included, ``value`` where there is a number), `Price` records ($/kg per series) and
+`ImportSource` records (share per partner and period). The per-commodity salient files mark no
+estimates (``estimated`` stays null); the 2026 file marks them in the Notes cell.
+
+Each file read becomes a `Source` (``usgs-mcs-YYYY`` for the world table or the 2026 file,
+``usgs-mcs-YYYY-salient`` for a salient file): tier official, its file name and SHA-256, and from
+the ``manifest.csv`` of the folder it sits in (if any) its DOI, date and where the copy was read.
+`write_records` writes them, with the ISO 3166 and periodictable sources the records need, to
+``sources-usgs-mcs.yaml`` beside the record CSVs, so the output folder loads on its own.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Iterable
@@ -28,11 +43,19 @@ import pycountry
 
 from kb.errors import KBError, Problem
 
-__all__ = ["ImportedEdition", "UsgsImportError", "import_files", "world_files", "write_records",
-           "PRODUCTION_COLUMNS", "RESERVES_COLUMNS"]
+__all__ = ["ImportedEdition", "UsgsImportError", "import_files", "release_files", "world_files",
+           "write_records", "PRODUCTION_COLUMNS", "RESERVES_COLUMNS", "STATISTICS_COLUMNS", "PRICES_COLUMNS",
+           "IMPORT_SOURCES_COLUMNS", "SOURCES_FILE"]
 
 PRODUCTION_COLUMNS = ["iso3", "year", "stage", "tonnes", "estimated", "revised", "sources", "note"]
 RESERVES_COLUMNS = ["iso3", "year", "tonnes", "estimated", "sources", "note"]
+STATISTICS_COLUMNS = ["iso3", "year", "scope", "measure", "value", "text", "unit", "lower_bound", "estimated",
+                      "sources", "note"]
+PRICES_COLUMNS = ["series", "elements", "year", "usd_per_kg", "grade", "estimated", "sources", "note"]
+IMPORT_SOURCES_COLUMNS = ["importer", "partner", "partner_name", "material", "elements", "share", "period",
+                          "from_year", "to_year", "sources", "note"]
+#: the Source records the written records cite
+SOURCES_FILE = "sources-usgs-mcs.yaml"
 
 #: country names as USGS writes them -> ISO 3166 alpha-3 (anything else goes through pycountry)
 _NAMES = {
@@ -53,12 +76,17 @@ class UsgsImportError(KBError):
 
 @dataclass
 class ImportedEdition:
-    """The records one edition gives: rows of data/production-*.csv and data/reserves-*.csv."""
+    """The records one edition gives: rows of data/production-*.csv, reserves-*.csv, statistics-*.csv,
+    prices-*.csv and import_sources-*.csv, and the files they were read from (kind -> path)."""
 
     edition: int
     origin: str = "the MCS data release"
     production: list[dict[str, str]] = field(default_factory=list)
     reserves: list[dict[str, str]] = field(default_factory=list)
+    statistics: list[dict[str, str]] = field(default_factory=list)
+    prices: list[dict[str, str]] = field(default_factory=list)
+    import_sources: list[dict[str, str]] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -267,6 +295,226 @@ def _read_world_wide(path: Path, header: list[str], rows: list[tuple[int, list[s
     return table.finish()
 
 
+# ------------------------------------------------------------------------- salient statistics
+
+#: wide salient columns (the name without its unit suffix: _t, _pct, _num, _m, _) -> (measure, unit)
+_WIDE_MEASURES = {
+    "usprod_concentrate": ("production, mineral concentrates", "t REO"),
+    "usprod_compounds-metals": ("production, compounds and metals", "t REO"),
+    "imports_compounds": ("imports, compounds", "t REO"),
+    "imports_alloys": ("imports, ferrocerium and alloys", "t REO"),
+    "imports_metals": ("imports, rare-earth metals and alloys", "t REO"),
+    "exports_ores-compounds": ("exports, ores and compounds", "t REO"),
+    "exports_alloys": ("exports, ferrocerium and alloys", "t REO"),
+    "exports_metals": ("exports, rare-earth metals and alloys", "t REO"),
+    "consump_compounds-metals": ("apparent consumption, compounds and metals", "t REO"),
+    "employment": ("employment, mine and mill", "persons"),
+    "nir_compounds-metals": ("net import reliance, compounds and metals", "percent"),
+    "nir_concentrate": ("net import reliance, mineral concentrates", "percent"),
+}
+
+#: long-layout Statistics_detail -> measure (the 2026 file)
+_LONG_MEASURES = {
+    "production: mineral concentrates": "production, mineral concentrates",
+    "production: compounds and metals": "production, compounds and metals",
+    "imports: compounds": "imports, compounds",
+    "imports: metals: ferrocerium, alloys": "imports, ferrocerium and alloys",
+    "imports: metals: rare-earth metals and alloys": "imports, rare-earth metals and alloys",
+    "imports, compounds and metals": "imports, compounds and metals",
+    "exports: ores and compounds": "exports, ores and compounds",
+    "exports: metals: ferrocerium, alloys": "exports, ferrocerium and alloys",
+    "exports: metals: rare-earth metals and alloys": "exports, rare-earth metals and alloys",
+    "consumption, apparent, compounds and metals": "apparent consumption, compounds and metals",
+    "employment, mine and mill, annual average, number": "employment, mine and mill",
+    "net import reliance as a percentage of apparent consumption: compounds and metals":
+        "net import reliance, compounds and metals",
+    "net import reliance as a percentage of apparent consumption: mineral concentrates":
+        "net import reliance, mineral concentrates",
+    "net import reliance as a percentage of apparent consumption, compounds and metals":
+        "net import reliance, compounds and metals",
+}
+_LONG_UNITS = {"metric tons": "t REO", "percent": "percent", "number": "persons"}
+_SCOPES = {"RARE EARTHS": "rare earths", "RARE EARTHS (Heavy)": "heavy rare earths"}
+
+#: price series that are not one element's oxide: name as published (casefolded) -> (series, elements)
+_SERIES = {
+    "mischmetal": ("mischmetal", ["Ce", "La"]),
+    "neodymium-praseodymium (ndpr) oxide": ("NdPr oxide", ["Nd", "Pr"]),
+}
+
+
+def _element_symbol(name: str) -> str | None:
+    import periodictable
+
+    el = getattr(periodictable, name.strip().lower(), None)
+    return str(el.symbol) if el is not None and hasattr(el, "symbol") else None
+
+
+def _series(cell: _Cell, published: str) -> tuple[str, list[str], str]:
+    """(series, element symbols, grade) of a published price name, e.g. 'Neodymium oxide, 99.5% minimum'."""
+    name, _, grade = published.partition(",")
+    key = name.strip().casefold()
+    if key in _SERIES:
+        series, elements = _SERIES[key]
+        return series, list(elements), grade.strip()
+    m = re.fullmatch(r"([a-z]+) oxide", key)
+    symbol = _element_symbol(m.group(1)) if m else None
+    if symbol is None:
+        raise cell.fail(f"unknown price series {published!r}")
+    return f"{m.group(1)} oxide" if m else key, [symbol], grade.strip()
+
+
+def _oxide_column(cell: _Cell, formula: str) -> tuple[str, list[str]]:
+    """Price_CeO2_dkg -> ('cerium oxide', ['Ce']); Price_Mischmetal_dkg -> ('mischmetal', ['Ce', 'La'])."""
+    if formula.casefold() in _SERIES:
+        series, elements = _SERIES[formula.casefold()]
+        return series, list(elements)
+    m = re.fullmatch(r"([A-Z][a-z]?)\d*O\d*", formula)
+    import periodictable
+
+    el = getattr(periodictable, m.group(1), None) if m else None
+    if el is None or not hasattr(el, "number"):
+        raise cell.fail(f"unknown price column {cell.field!r}")
+    return f"{el.name.lower()} oxide", [str(el.symbol)]
+
+
+def _cell_value(cell: _Cell) -> tuple[float | None, bool, str]:
+    """(value, is_lower_bound, text as published) of a salient cell: 'E', 'XX', 'NA' have no value."""
+    t = cell.text.strip()
+    if t in ("E", "XX", "NA", "W"):
+        return None, False, t
+    value, bound = _number(cell)
+    if value is None:
+        raise cell.fail("empty cell")
+    return value, bound, t
+
+
+def _stat_row(iso3: str, year: int, scope: str, measure: str, value: float | None, bound: bool, text: str,
+              unit: str, estimated: bool | None, source: str, note: str) -> dict[str, str]:
+    return {"iso3": iso3, "year": str(year), "scope": scope, "measure": measure,
+            "value": "" if value is None else _fmt(value), "text": text, "unit": unit,
+            "lower_bound": "true" if bound else "false",
+            "estimated": "" if estimated is None else ("true" if estimated else "false"),
+            "sources": source, "note": note}
+
+
+def _price_row(series: str, elements: list[str], year: int, value: float, grade: str,
+               estimated: bool | None, source: str, note: str) -> dict[str, str]:
+    return {"series": series, "elements": ";".join(elements), "year": str(year), "usd_per_kg": _fmt(value),
+            "grade": grade, "estimated": "" if estimated is None else ("true" if estimated else "false"),
+            "sources": source, "note": note}
+
+
+_SALIENT_ID = ("datasource", "commodity", "year")
+
+
+def _read_salient_wide(path: Path, header: list[str], rows: list[tuple[int, list[str]]]) -> ImportedEdition:
+    """2022-2025 ``mcsYYYY-raree_salient.csv``: one row per year, one column per series (unit in the
+    column name's suffix). The files mark no estimates: ``estimated`` stays null."""
+    cols = {h.casefold(): i for i, h in enumerate(header)}
+    if any(c not in cols for c in _SALIENT_ID):
+        raise UsgsImportError(Problem(str(path), 1, "header", "no DataSource/Commodity/Year column"))
+    edition: int | None = None
+    out: ImportedEdition | None = None
+    for line, row in rows:
+        if len(row) < len(header):
+            raise UsgsImportError(Problem(str(path), line, None, f"{len(row)} cells where the header has {len(header)}"))
+
+        def cell(i: int, line: int = line, row: list[str] = row) -> _Cell:
+            return _Cell(str(path), line, header[i], row[i])
+
+        ed = _edition_of(path, row[cols["datasource"]])
+        if out is None:
+            edition, out = ed, ImportedEdition(ed)
+        elif ed != edition:
+            raise cell(cols["datasource"]).fail(f"edition MCS{ed} in a file of MCS{edition}")
+        year_text = row[cols["year"]].strip()
+        if not re.fullmatch(r"\d{4}", year_text):
+            raise cell(cols["year"]).fail(f"not a year: {year_text!r}")
+        year = int(year_text)
+        source = f"{out.source}-salient"
+        for i, h in enumerate(header):
+            if h.casefold() in _SALIENT_ID or h == "":
+                continue
+            stem = h.rsplit("_", 1)[0] if "_" in h else h
+            c = cell(i)
+            if stem.casefold().startswith("price_"):
+                series, elements = _oxide_column(c, stem.split("_", 1)[1])
+                value, _bound, _text = _cell_value(c)
+                if value is not None:
+                    out.prices.append(_price_row(series, elements, year, value, "", None, source, ""))
+                continue
+            if stem.casefold() not in _WIDE_MEASURES:
+                raise c.fail(f"unknown salient column {h!r}")
+            measure, unit = _WIDE_MEASURES[stem.casefold()]
+            value, bound, text = _cell_value(c)
+            note = {"E": "net exporter", "XX": "not applicable"}.get(text, "")
+            out.statistics.append(_stat_row("USA", year, "rare earths", measure, value, bound, text, unit, None,
+                                            source, note))
+    if out is None:
+        raise UsgsImportError(Problem(str(path), 1, None, "no salient-statistics rows"))
+    return out
+
+
+_PERIOD = re.compile(r"^(\d{4})\s*[\u2013-]\s*(\d{2}|\d{4})$")
+
+
+def _read_long_salient(out: ImportedEdition, path: Path, line: int, row: list[str], ix: dict[str, int]) -> None:
+    """One row of the 2026 Salient Statistics—United States or Import Sources sections."""
+
+    def cell(name: str) -> _Cell:
+        return _Cell(str(path), line, name, row[ix[name]])
+
+    scope = _SCOPES[row[ix["MCS chapter"]].strip()]
+    section = row[ix["Section"]].strip()
+    detail = " ".join(row[ix["Statistics_detail"]].split())
+    notes = [n.strip() for n in row[ix["Notes"]].split(" -- ") if n.strip()]
+    estimated = bool(notes) and notes[0] == "Estimated."
+    rest = [n for n in notes if n != "Estimated."]
+    year_text = row[ix["Year"]].strip()
+    if section == "Import Sources":
+        m = _PERIOD.match(year_text)
+        if not m:
+            raise cell("Year").fail(f"not a period: {year_text!r}")
+        start = int(m.group(1))
+        end = int(m.group(2)) if len(m.group(2)) == 4 else start // 100 * 100 + int(m.group(2))
+        value, _bound, text = _cell_value(cell("Value"))
+        if value is None or row[ix["Unit"]].strip() != "percent":
+            raise cell("Value").fail(f"not a share in percent: {text!r}")
+        commodity = row[ix["Commodity"]].strip()
+        symbol = _element_symbol(commodity) if commodity.casefold() not in ("rare earths", "rare earths (heavy)") else None
+        partner_name = " ".join(row[ix["Country"]].split())
+        partner = _iso3(cell("Country"))
+        out.import_sources.append({
+            "importer": "USA", "partner": partner or "", "partner_name": partner_name, "material": detail,
+            "elements": symbol or "", "share": _fmt(round(value / 100, 6)), "period": year_text,
+            "from_year": str(start), "to_year": str(end), "sources": out.source, "note": _note(*rest)})
+        return
+    if not re.fullmatch(r"\d{4}", year_text):
+        raise cell("Year").fail(f"not a year: {year_text!r}")
+    year = int(year_text)
+    stat = row[ix["Statistics"]].strip()
+    if stat == "Price":
+        published = detail.split(":", 1)[1] if ":" in detail else detail
+        series, elements, grade = _series(cell("Statistics_detail"), published.strip())
+        value, _bound, text = _cell_value(cell("Value"))
+        if value is None:
+            return
+        out.prices.append(_price_row(series, elements, year, value, grade, estimated, out.source, _note(*rest)))
+        return
+    measure = _LONG_MEASURES.get(detail.casefold())
+    if measure is None:
+        raise cell("Statistics_detail").fail(f"unknown salient statistic {detail!r}")
+    unit = _LONG_UNITS.get(row[ix["Unit"]].strip())
+    if unit is None:
+        raise cell("Unit").fail(f"unknown unit {row[ix['Unit']].strip()!r}")
+    value, bound, text = _cell_value(cell("Value"))
+    if text == "E":
+        rest.insert(0, "net exporter")
+    out.statistics.append(_stat_row("USA", year, scope, measure, value, bound, text, unit, estimated,
+                                    out.source, _note(*rest)))
+
+
 _LONG_HEADER = ["MCS chapter", "Section", "Commodity", "Country", "Statistics", "Statistics_detail",
                 "Unit", "Year", "Value", "Notes"]
 
@@ -279,8 +527,11 @@ def _read_long(path: Path, header: list[str], rows: list[tuple[int, list[str]]])
     for line, row in rows:
         if len(row) < len(header):
             raise UsgsImportError(Problem(str(path), line, None, f"{len(row)} cells where the header has {len(header)}"))
-        if row[ix["MCS chapter"]].strip() != "RARE EARTHS" or \
-                row[ix["Section"]].strip() != "World Mine Production and Reserves":
+        chapter, section = row[ix["MCS chapter"]].strip(), row[ix["Section"]].strip()
+        if chapter in _SCOPES and (section.startswith("Salient Statistics") or section == "Import Sources"):
+            _read_long_salient(table.out, path, line, row, ix)
+            continue
+        if chapter != "RARE EARTHS" or section != "World Mine Production and Reserves":
             continue
         seen = True
 
@@ -319,6 +570,11 @@ def _read_long(path: Path, header: list[str], rows: list[tuple[int, list[str]]])
     return table.finish()
 
 
+def _is_salient(header: list[str]) -> bool:
+    low = {h.casefold() for h in header}
+    return all(c in low for c in _SALIENT_ID) and any(h.casefold().startswith(("usprod_", "nir_")) for h in header)
+
+
 def read_file(path: Path) -> ImportedEdition:
     """One data-release file -> the edition's records. Raises UsgsImportError naming file:line: field."""
     path = Path(path)
@@ -327,39 +583,130 @@ def read_file(path: Path) -> ImportedEdition:
     except OSError as exc:
         raise UsgsImportError(Problem(str(path), None, None, f"cannot read: {exc.strerror}")) from None
     if all(h in header for h in _LONG_HEADER):
-        return _read_long(path, header, rows)
+        ed = _read_long(path, header, rows)
+        ed.files["world"] = ed.files["salient"] = path
+    elif _is_salient(header):
+        ed = _read_salient_wide(path, header, rows)
+        ed.files["salient"] = path
+    elif any(_PROD_COL.match(h) for h in header):
+        ed = _read_world_wide(path, header, rows)
+        ed.files["world"] = path
+    else:
+        raise UsgsImportError(Problem(str(path), 1, "header", "not a USGS MCS world production or salient "
+                                      "statistics table (no Prod_t_YYYY, USprod_ or MCS chapter column)"))
+    ed.origin = path.name
+    return ed
+
+
+def _kind(p: Path) -> str | None:
+    header, _ = _rows(p)
+    if all(h in header for h in _LONG_HEADER):
+        return "long"
+    if _is_salient(header):
+        return "salient"
     if any(_PROD_COL.match(h) for h in header):
-        return _read_world_wide(path, header, rows)
-    raise UsgsImportError(Problem(str(path), 1, "header",
-                                  "not a USGS MCS world production table (no Prod_t_YYYY or MCS chapter column)"))
+        return "world"
+    return None
 
 
 def world_files(folder: Path) -> list[Path]:
     """The world production files of a data-release folder (data/raw/usgs), one per edition."""
-    out = []
-    for p in sorted(Path(folder).rglob("*.csv")):
-        if "salient" in p.name.lower():
-            continue
-        header, _ = _rows(p)
-        if any(_PROD_COL.match(h) for h in header) or all(h in header for h in _LONG_HEADER):
-            out.append(p)
-    return out
+    return [p for p in sorted(Path(folder).rglob("*.csv")) if _kind(p) in ("world", "long")]
+
+
+def release_files(folder: Path) -> list[Path]:
+    """Every file of a data-release folder the importer reads: world tables and salient statistics."""
+    return [p for p in sorted(Path(folder).rglob("*.csv")) if _kind(p) is not None]
 
 
 def import_files(paths: Iterable[Path]) -> list[ImportedEdition]:
-    """Read each file; one edition per file, editions in order, each one once."""
-    editions: dict[int, tuple[Path, ImportedEdition]] = {}
+    """Read each file and merge them by edition (a world table and a salient file each at most
+    once per edition); editions in order."""
+    editions: dict[int, ImportedEdition] = {}
     paths = list(paths)
     if not paths:
-        raise UsgsImportError(Problem("(arguments)", None, None, "no USGS MCS world production file given or found"))
+        raise UsgsImportError(Problem("(arguments)", None, None, "no USGS MCS data-release file given or found"))
     for p in paths:
         ed = read_file(Path(p))
-        if ed.edition in editions:
-            raise UsgsImportError(Problem(str(p), None, None,
-                                          f"edition MCS{ed.edition} already read from {editions[ed.edition][0]}"))
-        ed.origin = Path(p).name
-        editions[ed.edition] = (Path(p), ed)
-    return [editions[k][1] for k in sorted(editions)]
+        have = editions.get(ed.edition)
+        if have is None:
+            editions[ed.edition] = ed
+            continue
+        for kind in ed.files:
+            if kind in have.files:
+                raise UsgsImportError(Problem(str(p), None, None,
+                                              f"edition MCS{ed.edition} {kind} statistics already read from {have.files[kind]}"))
+        have.files.update(ed.files)
+        for name in ("production", "reserves", "statistics", "prices", "import_sources"):
+            getattr(have, name).extend(getattr(ed, name))
+        if ed.production:
+            have.origin = ed.origin
+    return [editions[k] for k in sorted(editions)]
+
+
+# ------------------------------------------------------------------------- sources
+
+
+def _manifest_row(path: Path) -> dict[str, str] | None:
+    """The row of the nearest manifest.csv above the file that names it (data/raw/usgs/manifest.csv)."""
+    path = path.resolve()
+    for folder in path.parents:
+        manifest = folder / "manifest.csv"
+        if manifest.is_file():
+            rel = path.relative_to(folder).as_posix()
+            with manifest.open(encoding="utf-8", newline="") as fh:
+                for row in csv.DictReader(fh):
+                    if row.get("file") == rel:
+                        return row
+            return None
+    return None
+
+
+def source_records(ed: ImportedEdition) -> list[dict[str, object]]:
+    """The Source records the edition's records cite, one per file read."""
+    out: list[dict[str, object]] = []
+    seen: set[Path] = set()
+    for kind in ("world", "salient"):
+        path = ed.files.get(kind)
+        if path is None or path in seen:
+            continue
+        seen.add(path)
+        both = ed.files.get("world") == ed.files.get("salient")
+        sid = ed.source if kind == "world" else f"{ed.source}-salient"
+        title = f"Mineral Commodity Summaries {ed.edition}: Rare Earths"
+        if not both and kind == "salient":
+            title += ", salient statistics"
+        row = _manifest_row(path) or {}
+        what = {"world": "world mine production and reserves", "salient": "salient statistics"}[kind]
+        if both:
+            what = "world mine production and reserves, salient statistics and import sources"
+        notes = f"Imported by `kb import usgs-mcs` from the data-release file {path.name} ({what})"
+        if row.get("doi_or_url"):
+            notes += f", {row['doi_or_url']}"
+        notes += "."
+        if row.get("notes"):
+            notes += " Copy: " + row["notes"]
+        rec: dict[str, object] = {"id": sid, "title": title, "publisher": "U.S. Geological Survey",
+               "date": row.get("date") or str(ed.edition), "kind": "dataset", "tier": "official",
+               "edition": str(ed.edition)}
+        if row.get("doi_or_url"):
+            rec["url"] = row["doi_or_url"]
+        if row.get("via"):
+            rec["via"] = "data release copy read from " + row["via"]
+        rec |= {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "notes": notes}
+        out.append(rec)
+    return out
+
+
+def _bundled_sources(*ids: str) -> list[dict[str, object]]:
+    """Copies of the bundled Source records (ISO 3166, periodictable) that imported records need."""
+    from importlib import resources
+
+    import yaml
+
+    path = Path(str(resources.files("kb.data"))) / "sources-base.yaml"
+    found = {s["id"]: s for s in yaml.safe_load(path.read_text(encoding="utf-8"))["sources"]}
+    return [found[i] for i in ids]
 
 
 def _csv_text(header_comment: str, columns: list[str], rows: list[dict[str, str]]) -> str:
@@ -372,19 +719,35 @@ def _csv_text(header_comment: str, columns: list[str], rows: list[dict[str, str]
 
 
 def write_records(editions: Iterable[ImportedEdition], folder: Path) -> list[Path]:
-    """Write production-usgs-mcsYYYY.csv and reserves-usgs-mcsYYYY.csv into folder (the data-record
-    format of data/production-usgs.csv); returns the files written."""
+    """Write production-, reserves-, statistics-, prices- and import_sources-usgs-mcsYYYY.csv (the
+    data-record format of data/) and sources-usgs-mcs.yaml (the Source records they cite) into
+    folder; returns the files written. The folder loads on its own (`kb load FOLDER`)."""
+    import yaml
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+    sources: list[dict[str, object]] = []
     for ed in editions:
-        comment = (f"# Generated by `kb import usgs-mcs` from {ed.origin} (USGS Mineral Commodity Summaries "
-                   f"{ed.edition}, rare earths, t REO equivalent). Do not edit: re-run the importer.\n")
-        p = folder / f"production-usgs-mcs{ed.edition}.csv"
-        p.write_text(_csv_text(comment, PRODUCTION_COLUMNS, ed.production), encoding="utf-8")
-        written.append(p)
-        if ed.reserves:
-            p = folder / f"reserves-usgs-mcs{ed.edition}.csv"
-            p.write_text(_csv_text(comment, RESERVES_COLUMNS, ed.reserves), encoding="utf-8")
+        for name, columns, rows, what, kind in (
+                ("production", PRODUCTION_COLUMNS, ed.production, "t REO equivalent", "world"),
+                ("reserves", RESERVES_COLUMNS, ed.reserves, "t REO equivalent", "world"),
+                ("statistics", STATISTICS_COLUMNS, ed.statistics, "salient statistics of the United States", "salient"),
+                ("prices", PRICES_COLUMNS, ed.prices, "average prices in US$/kg", "salient"),
+                ("import_sources", IMPORT_SOURCES_COLUMNS, ed.import_sources, "U.S. import sources", "salient")):
+            if not rows:
+                continue
+            comment = (f"# Generated by `kb import usgs-mcs` from {ed.files[kind].name} (USGS Mineral Commodity "
+                       f"Summaries {ed.edition}, rare earths, {what}). Do not edit: re-run the importer.\n")
+            p = folder / f"{name}-usgs-mcs{ed.edition}.csv"
+            p.write_text(_csv_text(comment, columns, rows), encoding="utf-8")
             written.append(p)
+        sources.extend(source_records(ed))
+    sources.extend(_bundled_sources("iso-3166", "periodictable"))
+    p = folder / SOURCES_FILE
+    p.write_text("# Generated by `kb import usgs-mcs`: the sources the imported records cite (copies of the\n"
+                 "# bundled iso-3166 and periodictable included, so this folder loads on its own).\n"
+                 + yaml.safe_dump({"sources": sources}, sort_keys=False, allow_unicode=True, width=100000),
+                 encoding="utf-8")
+    written.append(p)
     return written

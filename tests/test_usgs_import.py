@@ -41,9 +41,11 @@ def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8-sig") ->
 def test_the_bundled_records_are_what_the_importer_makes_of_the_raw_files(tmp_path):
     files = usgs.world_files(RAW)
     assert [p.parent.name for p in files] == ["mcs2022", "mcs2023", "mcs2024", "mcs2025", "mcs2026"]
-    written = usgs.write_records(usgs.import_files(files), tmp_path)
-    bundled = sorted(p.name for p in DATA.glob("*-usgs-mcs20*.csv"))
-    assert sorted(p.name for p in written) == bundled
+    written = usgs.write_records(usgs.import_files(usgs.release_files(RAW)), tmp_path)
+    bundled = sorted(p.name for p in DATA.glob("*-usgs-mcs20*.csv")) + [usgs.SOURCES_FILE]
+    assert sorted(p.name for p in written) == sorted(bundled)
+    assert {p.name.split("-")[0] for p in written} >= {"production", "reserves", "statistics", "prices",
+                                                       "import_sources", "sources"}
     for p in written:
         assert p.read_bytes() == (DATA / p.name).read_bytes(), p.name
 
@@ -58,10 +60,14 @@ def test_the_hand_typed_files_no_longer_hold_the_imported_editions():
 def test_the_release_sources_are_official_and_say_where_the_copy_was_read():
     import yaml
 
-    srcs = {s["id"]: s for s in yaml.safe_load((DATA / "sources-usgs.yaml").read_text())["sources"]}
-    for y in range(2022, 2027):
-        assert srcs[f"usgs-mcs-{y}"]["tier"] == "official"
-        assert srcs[f"usgs-mcs-{y}"]["via"].startswith("data release copy read from ")
+    srcs = {s["id"]: s for s in yaml.safe_load((DATA / usgs.SOURCES_FILE).read_text())["sources"]}
+    manifest = {r["file"]: r for r in csv.DictReader(io.StringIO((RAW / "manifest.csv").read_text()))}
+    ids = [f"usgs-mcs-{y}" for y in range(2022, 2027)] + [f"usgs-mcs-{y}-salient" for y in range(2022, 2026)]
+    for i in ids:
+        assert srcs[i]["tier"] == "official" and srcs[i]["kind"] == "dataset"
+        assert srcs[i]["via"].startswith("data release copy read from ")
+        row = next(r for f, r in manifest.items() if f.endswith("/" + srcs[i]["file"]))
+        assert srcs[i]["sha256"] == row["sha256"] and srcs[i]["url"] == row["doi_or_url"]
 
 
 # ----------------------------------------------------------------- quirks, one layout each
@@ -125,8 +131,9 @@ LONG = ("MCS chapter,Section,Commodity,Country,Statistics,Statistics_detail,Unit
 def test_2026_layout_cp1252_dash_zero_separators_and_the_estimate_in_the_note(tmp_path):
     w = "RARE EARTHS,World Mine Production and Reserves,Rare Earths,"
     p = _write(tmp_path, "MCS2026_Commodities_Data.csv", LONG
-               + "RARE EARTHS,Salient Statistics\u2014United States,Rare Earths,United States,"
-                 "Net import reliance,x,percent,2025,>95,Estimated.,Yes,\n"
+               + "RARE EARTHS,Salient Statistics\u2014United States,Rare Earths,United States,Net import reliance,"
+                 "Net import reliance as a percentage of apparent consumption: Compounds and metals,percent,2025,"
+                 ">95,Estimated. -- Defined as imports \u2013 exports.,Yes,\n"
                + w + 'China,Production,Mine production,metric tons,2024,"270,000",Estimated. -- Quota.,Yes,x\n'
                + w + 'United States,Production,Mine production,metric tons,2024,"45,500",Reported.,Yes,x\n'
                + w + "Canada,Production,Mine production,metric tons,2024,\u2014,,Yes,x\n"
@@ -139,6 +146,8 @@ def test_2026_layout_cp1252_dash_zero_separators_and_the_estimate_in_the_note(tm
     assert got["CHN", 2024] == {**got["CHN", 2024], "tonnes": "270000", "estimated": "true", "note": "Quota"}
     assert got["USA", 2024]["estimated"] == "false" and got["CAN", 2024]["tonnes"] == "0"
     assert [(r["iso3"], r["tonnes"]) for r in ed.reserves] == [("WLD", "85000000")]
+    assert [(r["measure"], r["text"], r["value"], r["lower_bound"], r["estimated"]) for r in ed.statistics] == [
+        ("net import reliance, compounds and metals", ">95", "95", "true", "true")]
 
 
 @pytest.mark.parametrize(("text", "where"), [  # \x81 is written as that byte: neither UTF-8 nor cp1252
@@ -164,10 +173,15 @@ def test_the_cli_writes_files_that_kb_load_accepts(tmp_path):
     res = subprocess.run([sys.executable, "-m", "kb", "import", "usgs-mcs", str(RAW / "mcs2023"), "--out", str(out)],
                          capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 0, res.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["production-usgs-mcs2023.csv", "reserves-usgs-mcs2023.csv"]
-    # the records cite sources of the bundled KB: check them together
-    res = subprocess.run([sys.executable, "-m", "kb", "load", "--dry-run", str(DATA / "sources-base.yaml"),
-                          str(DATA / "sources-usgs.yaml"), str(out)],
+    assert sorted(p.name for p in out.iterdir()) == [
+        "prices-usgs-mcs2023.csv", "production-usgs-mcs2023.csv", "reserves-usgs-mcs2023.csv",
+        "sources-usgs-mcs.yaml", "statistics-usgs-mcs2023.csv"]
+    # the folder loads on its own: it holds the Source records it cites
+    res = subprocess.run([sys.executable, "-m", "kb", "load", "--dry-run", str(out)],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    # and beside the bundled sources: the same Source written twice (iso-3166 here) is one Source
+    res = subprocess.run([sys.executable, "-m", "kb", "load", "--dry-run", str(DATA / "sources-base.yaml"), str(out)],
                          capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 0, res.stderr
 
@@ -198,3 +212,154 @@ def test_figure_vintages_shows_one_country_year_across_editions(loaded_kb):
     world = loaded_kb.queries.figure_vintages(iso3="world", year=2024)
     assert [(r.edition, r.tonnes) for r in world] == [("2025", 390000), ("2026", 380000)]
     assert loaded_kb.queries.figure_vintages(iso3="USA", year=1901) == []
+
+
+# ----------------------------------------------------------------- salient statistics
+
+
+def test_wide_salient_layout_keeps_e_bounds_xx_and_separators_as_published(tmp_path):
+    p = _write(tmp_path, "mcs2024-raree_salient.csv",
+               "DataSource,Commodity,Year,USprod_Concentrate_t,Consump_Compounds-Metals_t,Price_Nd2O3_dkg,"
+               "Price_Mischmetal_dkg,Employment_m,NIR_Compounds-Metals_t,NIR_Concentrate_t\n"
+               'MCS2024,Rare Earths,2021,42000,"7,900",98,6,293,>95,E\n'
+               "MCS2024,Rare Earths,2017,0,9300,50,6,24,100,XX\n")
+    ed = usgs.read_file(p)
+    stats = {(r["year"], r["measure"]): r for r in ed.statistics}
+    assert stats["2021", "apparent consumption, compounds and metals"]["value"] == "7900"
+    assert stats["2021", "apparent consumption, compounds and metals"]["text"] == "7,900"
+    nir = stats["2021", "net import reliance, compounds and metals"]
+    assert (nir["text"], nir["value"], nir["lower_bound"], nir["unit"]) == (">95", "95", "true", "percent")
+    e = stats["2021", "net import reliance, mineral concentrates"]
+    assert (e["text"], e["value"], e["note"]) == ("E", "", "net exporter")
+    assert stats["2017", "net import reliance, mineral concentrates"]["text"] == "XX"
+    assert stats["2017", "production, mineral concentrates"]["value"] == "0"
+    assert {r["estimated"] for r in ed.statistics + ed.prices} == {""}  # the file marks no estimates
+    assert {(r["series"], r["elements"], r["year"], r["usd_per_kg"]) for r in ed.prices} == {
+        ("neodymium oxide", "Nd", "2021", "98"), ("mischmetal", "Ce;La", "2021", "6"),
+        ("neodymium oxide", "Nd", "2017", "50"), ("mischmetal", "Ce;La", "2017", "6")}
+    assert {r["sources"] for r in ed.statistics} == {"usgs-mcs-2024-salient"}
+
+
+def test_an_unknown_salient_column_is_refused_with_file_line_and_column(tmp_path):
+    p = _write(tmp_path, "mcs2024-raree_salient.csv",
+               "DataSource,Commodity,Year,USprod_Concentrate_t,Stocks_t\nMCS2024,Rare Earths,2021,42000,5\n")
+    with pytest.raises(usgs.UsgsImportError, match=r":2: Stocks_t: unknown salient column"):
+        usgs.read_file(p)
+
+
+def _raw_salient(edition: int) -> dict[str, list[str]]:
+    name = {2025: "mcs2025-rareee_salient.csv"}.get(edition, f"mcs{edition}-raree_salient.csv")
+    text = (RAW / f"mcs{edition}" / name).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    return {h: [r[i] for r in rows[1:]] for i, h in enumerate(rows[0])}
+
+
+def test_prices_answer_from_the_raw_files(loaded_kb):
+    raw = _raw_salient(2025)  # MCS 2025 is the latest edition giving Dy and Tb oxide in the light chapter
+    rows = loaded_kb.queries.prices(symbol="dysprosium", from_year=2020, to_year=2020)
+    assert [(r.series, r.year, r.usd_per_kg) for r in rows] == [
+        ("dysprosium oxide", 2020, float(raw["Price_Dy2O3_dkg"][raw["Year"].index("2020")]))]
+    assert rows[0].tier == "official" and rows[0].estimated is None
+    # 2021-2025 come from the 2026 file, which marks 2025 as an estimate
+    nd = {(r.series, r.year): r for r in loaded_kb.queries.prices(symbol="Nd", from_year=2021)}
+    assert {s for s, _ in nd} == {"neodymium oxide", "NdPr oxide"}
+    assert nd["neodymium oxide", 2024].usd_per_kg == 56 and nd["NdPr oxide", 2025].estimated is True
+    assert nd["NdPr oxide", 2024].elements == ["Nd", "Pr"]
+    every = loaded_kb.queries.prices()
+    assert {r.series for r in every} >= {"cerium oxide", "dysprosium oxide", "europium oxide", "lanthanum oxide",
+                                         "neodymium oxide", "terbium oxide", "mischmetal", "NdPr oxide"}
+    assert len(every) == len({(r.series, r.year) for r in every})  # one row per series and year
+
+
+def test_import_reliance_keeps_e_and_lower_bounds(loaded_kb):
+    rows = loaded_kb.queries.import_reliance(iso3="United States")
+    got = {(r.year, r.scope, r.measure): r for r in rows}
+    assert got[2021, "rare earths", "compounds and metals"].text == ">95"
+    assert got[2021, "rare earths", "compounds and metals"].lower_bound is True
+    assert got[2023, "rare earths", "compounds and metals"].text == ">90"  # MCS 2026 revised >95 to >90
+    assert got[2024, "rare earths", "mineral concentrates"].text == "E"
+    assert got[2024, "rare earths", "mineral concentrates"].percent is None
+    assert got[2025, "rare earths", "compounds and metals"].percent == 67
+    raw = _raw_salient(2022)
+    assert got[2017, "rare earths", "mineral concentrates"].text == raw["NIR_Concentrate_t"][0] == "XX"
+    assert loaded_kb.queries.import_reliance(iso3="JPN") == []
+
+
+def _pdf_text() -> str:
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(str(RAW / "mcs2026" / "mcs2026-rare-earths.pdf"))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def test_import_sources_are_what_the_2026_chapter_prints(loaded_kb):
+    text = _pdf_text()
+    assert ("Import Sources (2021–24): Rare-earth compounds and metals: China,8 71%; Malaysia, 13%; Japan, 5%; "
+            "Estonia, 5%; and other, 6%.") in text
+    rows = loaded_kb.queries.import_sources(iso3="USA")
+    main = [(r.partner, r.partner_iso3, r.share, r.period) for r in rows
+            if r.material == "Rare-earth compounds and metals"]
+    assert main == [("China", "CHN", 0.71, "2021–24"), ("Malaysia", "MYS", 0.13, "2021–24"),
+                    ("Estonia", "EST", 0.05, "2021–24"), ("Japan", "JPN", 0.05, "2021–24"),
+                    ("Other countries", None, 0.06, "2021–24")]
+    assert "Includes Hong Kong" in rows[0].note and rows[0].tier == "official"
+    assert {r.material for r in rows} >= {"Terbium compounds and metals", "Lutetium compounds and metals"}
+    assert loaded_kb.queries.import_sources(iso3="JPN") == []
+
+
+# ----------------------------------------------------------------- coverage and tiers
+
+
+def test_coverage_and_lower_bound_follow_the_world_total(loaded_kb):
+    top = loaded_kb.queries.top_producers(year=2012, limit=100)
+    world = {int(r["year"]): float(r["tonnes"]) for r in _rows(DATA / "production-usgs.csv")
+             if r["iso3"] == "WLD" and r["sources"] == "usgs-mcs-2014"}
+    assert top[0].coverage == pytest.approx(round(sum(r.tonnes for r in top) / world[2012], 4))
+    conc = loaded_kb.queries.supply_concentration(year=2012)[0]
+    assert conc.coverage == top[0].coverage and conc.coverage < 0.95 and conc.lower_bound is True
+    full = loaded_kb.queries.supply_concentration(year=2024)[0]
+    assert full.coverage >= 0.95 and full.lower_bound is False and full.tier == "official"
+
+
+def test_second_hand_figures_are_shown_as_such(loaded_kb):
+    rows = loaded_kb.queries.figure_vintages(iso3="USA", year=2018)
+    by = {r.edition: r for r in rows}
+    assert by["2020"].second_hand is True and by["2020"].tonnes == 18000  # read on a page quoting MCS 2020
+    assert by["2019"].second_hand is False  # read in a copy of the chapter
+    assert all(r.tier == "official" for r in rows)
+
+
+def test_a_figure_resting_only_on_press_is_refused_unless_second_hand(empty_kb, tmp_path):
+    from kb.errors import DataError
+
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - {id: blog, title: A blog, publisher: Blog, date: '2020', kind: web, tier: other}\n"
+        "  - {id: paper, title: A paper, publisher: Times, date: '2020', kind: news, tier: press}\n")
+    (tmp_path / "production-x.csv").write_text("iso3,year,stage,tonnes,sources\nCHN,2019,mining,1,blog;paper\n")
+    with pytest.raises(DataError, match=r"production-x\.csv:2: sources: a Production figure whose only sources "
+                                        r"are of tier other/press"):
+        empty_kb.load([DATA / "sources-base.yaml", tmp_path])
+    (tmp_path / "production-x.csv").write_text(
+        "iso3,year,stage,tonnes,second_hand,sources\nCHN,2019,mining,1,true,blog;paper\n")
+    empty_kb.load([DATA / "sources-base.yaml", tmp_path])
+    assert empty_kb.read("MATCH (p:Production) RETURN p.second_hand AS s") == [{"s": True}]
+
+
+def test_every_bundled_source_has_a_tier_and_stats_report_the_tiers(loaded_kb):
+    import yaml
+
+    for f in DATA.glob("*.yaml"):
+        for s in (yaml.safe_load(f.read_text()) or {}).get("sources") or []:
+            assert s.get("tier") in ("official", "intergovernmental", "company", "press", "other"), (f.name, s["id"])
+    st = loaded_kb.stats()
+    assert st["sourced_share"] == 1.0
+    assert sum(st["figure_tier_share"].values()) == pytest.approx(1.0)
+    assert st["figure_tier_share"]["official"] > 0.9 and st["second_hand_figures"] >= 62
+
+
+def test_the_2012_article_is_one_source_and_agreements_show_the_best_source(loaded_kb):
+    n = loaded_kb.read("MATCH (s:Source) WHERE s.title = 'Japan, India to cooperate on rare earth production' "
+                       "RETURN s.id AS id, s.url AS url")
+    assert n == [{"id": "article-2012-11-17-japan-india", "url": "http://www.straitstimes.com/st/print/607587"}]
+    mou = next(r for r in loaded_kb.queries.agreements(iso3="IND") if r.date == "2012-11-16")
+    # all its sources are press; the closest to 16 Nov 2012 (Bloomberg, the same day), not the April article
+    assert mou.tier == "press" and mou.source == "Japan Signs Deal With India on Rare Earth Production, Supply"

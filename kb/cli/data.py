@@ -63,6 +63,8 @@ def stats(fmt: FormatOpt = Format.table) -> None:
     render(rows, fmt, out)
     if fmt is Format.table:
         out.print(f"sourced_share {s['sourced_share']}   checksum {s['checksum']}")
+        tiers = ", ".join(f"{t} {v:.1%}" for t, v in s["figure_tier_share"].items())
+        out.print(f"figures {s['figures']} by source tier: {tiers or '-'}; second-hand {s['second_hand_figures']}")
 
 
 @app.command()

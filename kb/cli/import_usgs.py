@@ -1,5 +1,6 @@
 """`kb import usgs-mcs FILE...`: USGS Mineral Commodity Summaries data-release files ->
-production-usgs-mcsYYYY.csv and reserves-usgs-mcsYYYY.csv data records (`kb load` reads them)."""
+production-, reserves-, statistics-, prices- and import_sources-usgs-mcsYYYY.csv data records and
+the sources they cite (sources-usgs-mcs.yaml); `kb load` reads the folder on its own."""
 
 from __future__ import annotations
 
@@ -15,20 +16,23 @@ from kb.loaders import usgs
 
 @import_app.command("usgs-mcs")
 def usgs_mcs(
-    files: Annotated[list[Path], typer.Argument(help="MCS data-release files (world production tables) or folders")],
+    files: Annotated[list[Path], typer.Argument(help="MCS data-release files (world production tables, salient statistics) or folders")],
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the data-record CSVs")] = Path("."),
 ) -> None:
-    """Import the rare-earths world mine production and reserves of USGS MCS data releases
-    (2022-2026 layouts) as data records citing the edition (usgs-mcs-YYYY).
+    """Import the rare-earths world mine production and reserves, U.S. salient statistics, prices and
+    import sources of USGS MCS data releases (2022-2026 layouts) as data records citing the file read
+    (usgs-mcs-YYYY, usgs-mcs-YYYY-salient), and write those Source records beside them.
 
     Example: kb import usgs-mcs data/raw/usgs --out my-data/ && kb load my-data/
     """
     paths: list[Path] = []
     for f in files:
-        paths.extend(usgs.world_files(f) if f.is_dir() else [f])
+        paths.extend(usgs.release_files(f) if f.is_dir() else [f])
     editions = usgs.import_files(paths)
     written = usgs.write_records(editions, out_dir)
     if not state.quiet:
         for ed in editions:
-            out.print(f"MCS {ed.edition}: {len(ed.production)} production, {len(ed.reserves)} reserves records")
+            out.print(f"MCS {ed.edition}: {len(ed.production)} production, {len(ed.reserves)} reserves, "
+                      f"{len(ed.statistics)} statistics, {len(ed.prices)} prices, "
+                      f"{len(ed.import_sources)} import-source records")
         out.print(f"wrote {len(written)} files to {out_dir}")

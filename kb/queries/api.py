@@ -35,7 +35,9 @@ class AgreementsRow(RowModel):
     status: str | None = None
     """where it stands"""
     source: str
-    """title of the first source cited"""
+    """title of the most authoritative source cited: the best tier (official, intergovernmental, company, press, other), then the one dated closest to the agreement"""
+    tier: str | None = None
+    """the tier of that source"""
 
 
 class AlternativeSuppliersRow(RowModel):
@@ -225,6 +227,10 @@ class FigureVintagesRow(RowModel):
     """whether that edition marks the figure as an estimate"""
     note: str | None = None
     """the record's note (footnotes, how it was read)"""
+    tier: str | None = None
+    """the tier of the edition's source"""
+    second_hand: bool | None = None
+    """the figure was read on a page quoting the edition, not in a copy of it"""
 
 
 class ImportDependenceRow(RowModel):
@@ -252,6 +258,77 @@ class ImportDependenceRow(RowModel):
     """whose figures: reported by the importer, reconciled (BACI) or mirror (the exporters' declarations)"""
     source: str
     """title of the one source the figures come from"""
+    tier: str | None = None
+    """the tier of that source"""
+
+
+class ImportRelianceRow(RowModel):
+    """A row of `import_reliance`."""
+
+    year: int
+    """the year"""
+    scope: str
+    """rare earths, or heavy rare earths (the MCS 2026 heavy chapter)"""
+    measure: str
+    """what the reliance is on (compounds and metals, mineral concentrates)"""
+    text: str
+    """the figure as published: a percentage, '>95', or 'E' (net exporter)"""
+    percent: float | None = None
+    """its number (the bound for '>95'); null for 'E'"""
+    lower_bound: bool
+    """published as '>N'"""
+    estimated: bool | None = None
+    """whether the edition marks it an estimate; null where the file marks no estimates"""
+    source: str
+    """title of the edition"""
+    tier: str | None = None
+    """the tier of that source"""
+
+
+class ImportSourcesRow(RowModel):
+    """A row of `import_sources`."""
+
+    material: str
+    """what is imported, as published (rare-earth compounds and metals, terbium compounds and metals, ...)"""
+    partner: str
+    """the partner as published ('Other countries' for the remainder)"""
+    partner_iso3: str | None = None
+    """its ISO3 code; null for the remainder"""
+    share: float
+    """its share of the imports, 0-1"""
+    period: str
+    """the period as published (e.g. 2021–24)"""
+    from_year: int
+    """first year of the period"""
+    to_year: int
+    """last year of the period"""
+    note: str | None = None
+    """the footnotes (e.g. 'Includes Hong Kong')"""
+    source: str
+    """title of the edition"""
+    tier: str | None = None
+    """the tier of that source"""
+
+
+class PricesRow(RowModel):
+    """A row of `prices`."""
+
+    series: str
+    """the series (e.g. neodymium oxide, NdPr oxide, mischmetal)"""
+    elements: list[str]
+    """the elements the series is of (symbols)"""
+    year: int
+    """the year the average is for"""
+    usd_per_kg: float
+    """average price, US dollars per kilogram, as published"""
+    grade: str | None = None
+    """purity or composition as published, where the edition gives it"""
+    estimated: bool | None = None
+    """whether the edition marks it an estimate; null where the file marks no estimates"""
+    source: str
+    """title of the edition the price comes from"""
+    tier: str | None = None
+    """the tier of that source (official, intergovernmental, company, press, other)"""
 
 
 class ProductionHistoryRow(RowModel):
@@ -267,6 +344,10 @@ class ProductionHistoryRow(RowModel):
     """title of the edition the figure comes from"""
     estimated: bool | None = None
     """whether that edition marks the figure as an estimate"""
+    tier: str | None = None
+    """the tier of that edition's source (official, intergovernmental, company, press, other)"""
+    second_hand: bool | None = None
+    """the figure was read on a page quoting the edition, not in a copy of it"""
 
 
 class RestrictionImpactRow(RowModel):
@@ -339,6 +420,12 @@ class SupplyConcentrationRow(RowModel):
     """how many countries the figures name"""
     source: str
     """title of the edition the figures come from"""
+    coverage: float | None = None
+    """share of the world total the countries named cover, 0-1 (world totals are rounded: can exceed 1 a little); null when unknown"""
+    lower_bound: bool
+    """the HHI counts only the countries named and is a lower bound: coverage under 0.95 or unknown"""
+    tier: str | None = None
+    """the tier of the source (official, intergovernmental, company, press, other)"""
 
 
 class TechnologyExposureRow(RowModel):
@@ -386,6 +473,12 @@ class TopProducersRow(RowModel):
     """title of the edition the figure comes from"""
     estimated: bool | None = None
     """whether the source marks the figure as an estimate"""
+    coverage: float | None = None
+    """share of the world total that the countries the edition itemises cover (all of them, not only the rows shown), 0-1; can exceed 1 a little as world totals are rounded; null without a world total or shares"""
+    tier: str | None = None
+    """the tier of the source (official, intergovernmental, company, press, other)"""
+    second_hand: bool | None = None
+    """the figure was read on a page quoting the edition, not in a copy of it"""
 
 
 class Queries:
@@ -508,6 +601,32 @@ class Queries:
         """
         return self._kb.ask("import_dependence", {"importer": importer, "year": year, "hs": hs}, ImportDependenceRow)
 
+    def import_reliance(self, *, iso3: str) -> Rows[ImportRelianceRow]:
+        """A country's net import reliance on rare earths (percent of apparent consumption) year by year, as published ("E" net exporter, ">95" a lower bound), each year from the latest edition that reports it.
+        
+        iso3: ISO3 code, name or alias of the country (USA)
+        Source: cypher/import_reliance.cypher
+        """
+        return self._kb.ask("import_reliance", {"iso3": iso3}, ImportRelianceRow)
+
+    def import_sources(self, *, iso3: str) -> Rows[ImportSourcesRow]:
+        """Where a country's rare-earth imports come from, as its statistics agency publishes it: each partner's share over the period, from the latest edition that lists import sources (USGS MCS "Import Sources").
+        
+        iso3: ISO3 code, name or alias of the importing country (USA)
+        Source: cypher/import_sources.cypher
+        """
+        return self._kb.ask("import_sources", {"iso3": iso3}, ImportSourcesRow)
+
+    def prices(self, *, symbol: str | None = None, from_year: int | None = None, to_year: int | None = None) -> Rows[PricesRow]:
+        """Average rare-earth prices in US$/kg (oxides, NdPr oxide, mischmetal), one row per series and year from the latest edition that publishes it (USGS Mineral Commodity Summaries salient statistics).
+        
+        symbol: symbol, name or alias of an element (Nd also gives NdPr oxide; Ce and La also mischmetal); null for every series (default None)
+        from_year: first year; null for the earliest (default None)
+        to_year: last year; null for the latest (default None)
+        Source: cypher/prices.cypher
+        """
+        return self._kb.ask("prices", {"symbol": symbol, "from_year": from_year, "to_year": to_year}, PricesRow)
+
     def production_history(self, *, iso3: str, stage: Stage = 'mining') -> Rows[ProductionHistoryRow]:
         """A country's output year by year, each year from the latest edition that reports it, with its share of the world.
         
@@ -545,7 +664,7 @@ class Queries:
         return self._kb.ask("sources_for", {"name": name}, SourcesForRow)
 
     def supply_concentration(self, *, year: int, stage: Stage = 'mining') -> Rows[SupplyConcentrationRow]:
-        """How concentrated supply is in a year and stage: the Herfindahl-Hirschman index and the largest producer's share.
+        """How concentrated supply is in a year and stage: the Herfindahl-Hirschman index and the largest producer's share, with the share of the world total the itemised countries cover (the HHI is a lower bound when that is under 0.95).
         
         year: the year of the figures
         stage: mining, separation, refining, metal or magnets (default 'mining')
@@ -572,7 +691,7 @@ class Queries:
         return self._kb.ask("timeline", {"start_year": start_year, "end_year": end_year, "iso3": iso3}, TimelineRow)
 
     def top_producers(self, *, year: int, stage: Stage = 'mining', limit: int = 10) -> Rows[TopProducersRow]:
-        """The largest producers of rare earths in a year and stage, with their share of the world total, from the latest edition that reports that year.
+        """The largest producers of rare earths in a year and stage, with their share of the world total and the share of the world total the listed countries cover, from the latest edition that reports that year.
         
         year: the year of the figures
         stage: mining, separation, refining, metal or magnets (default 'mining')
@@ -596,6 +715,9 @@ ROW_MODELS: dict[str, type[RowModel]] = {
     "exposure": ExposureRow,
     "figure_vintages": FigureVintagesRow,
     "import_dependence": ImportDependenceRow,
+    "import_reliance": ImportRelianceRow,
+    "import_sources": ImportSourcesRow,
+    "prices": PricesRow,
     "production_history": ProductionHistoryRow,
     "restriction_impact": RestrictionImpactRow,
     "search": SearchRow,
