@@ -135,7 +135,8 @@ def create_app(k: KB, *, row_cap: int | None = None, time_limit: float | None = 
             return JSONResponse({"error": message, "suggestions": suggestions}, status_code=status)
         if fmt == "csv":
             return PlainTextResponse(message + "\n", status_code=status)
-        return page(request, "error.html", status, message=message, suggestions=suggestions, status=status)
+        return page(request, "error.html", status, message=message, suggestions=suggestions, code=status,
+                    link=request.url.path.startswith("/q/"))
 
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
 
@@ -172,6 +173,11 @@ def create_app(k: KB, *, row_cap: int | None = None, time_limit: float | None = 
             q = desk.question(name)
         except NotFound as exc:
             return problem(request, exc, fmt)
+        if fmt == "html" and any(p.required for p in q.params) and not any(
+                v.strip() for key, v in items if not key.startswith("_")):
+            # nothing asked yet: the form alone
+            return page(request, "question.html", q=q, values={}, error="", suggestions=[], answer=None,
+                        query="", title=q.name)
         try:
             a = desk.ask_text(name, items)
         except KBError as exc:

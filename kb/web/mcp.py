@@ -58,8 +58,8 @@ def call(desk: Desk, name: str, arguments: dict[str, Any]) -> tuple[Any, bool]:
     """Run one tool: (a JSON-able result, whether it is an error)."""
     try:
         if name == "find_entities":
-            return desk.search(str(arguments.get("text", "")), str(arguments.get("kind", "Entity")),
-                               int(arguments.get("limit", 10))), False
+            return {"entities": desk.search(str(arguments.get("text", "")), str(arguments.get("kind", "Entity")),
+                                            int(arguments.get("limit", 10)))}, False
         if name == "entity":
             return desk.entity(str(arguments.get("label", "")), str(arguments.get("key", ""))), False
         if name == "cypher_read":

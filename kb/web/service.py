@@ -225,7 +225,8 @@ class Desk:
                     hits.extend(e for e in es if not labels or e.label in labels)
                 if len(hits) >= limit * 3:
                     break
-            names = r.suggest(text, labels, limit=limit)
+            # close names only when nothing holds the words typed
+            names = r.suggest(text, labels, limit=limit) if not hits else []
             for e in r.entities:
                 if e.name in names and (not labels or e.label in labels):
                     hits.append(e)
