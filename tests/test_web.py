@@ -389,3 +389,12 @@ def test_in_a_real_browser(served, tmp_path: Path):
         finally:
             browser.close()
     assert not outside, outside
+
+
+def test_neo4j_browser_url_connects_over_bolt_without_a_login_form():
+    from kb.engines.neo4j_local import browser_url
+
+    assert browser_url(7687, 7474) == \
+        "http://127.0.0.1:7474/browser/?dbms=bolt://127.0.0.1:7687&preselectAuthMethod=NO_AUTH"
+    assert browser_url(7688, 7475, auth=True) == \
+        "http://127.0.0.1:7475/browser/?dbms=bolt://neo4j@127.0.0.1:7688&preselectAuthMethod=BASIC"

@@ -99,7 +99,7 @@ class Neo4jBackend(Backend):
              timeout: float | None = None) -> tuple[list[Row], Counters, neo4j.ResultSummary]:
         try:
             records, summary, _ = self.driver.execute_query(
-                neo4j.Query(query, timeout=timeout) if timeout is not None else query,  # type: ignore[arg-type]
+                neo4j.Query(query, timeout=timeout) if timeout is not None else query,
                 dict(params or {}), routing_=routing, database_=self.database
             )
         except nx.Neo4jError as exc:

@@ -91,7 +91,7 @@ def create_app(k: KB, *, row_cap: int | None = None, time_limit: float | None = 
     from kb.queries.api import ROW_MODELS
     from kb.rows import RowModel
 
-    desk = Desk(k, **{n: v for n, v in (("row_cap", row_cap), ("time_limit", time_limit)) if v is not None})
+    desk = Desk(k, row_cap=row_cap, time_limit=time_limit)
     env = Environment(loader=FileSystemLoader(str(web_dir() / "templates")), autoescape=select_autoescape(),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(entity_url=entity_url, cells=_cells, sort_key=_sort_key, urlencode=urlencode)

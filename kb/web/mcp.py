@@ -93,7 +93,7 @@ def build_server(k: KB, *, row_cap: int | None = None, time_limit: float | None 
 
     from kb import __version__
 
-    desk = Desk(k, **{n: v for n, v in (("row_cap", row_cap), ("time_limit", time_limit)) if v is not None})
+    desk = Desk(k, row_cap=row_cap, time_limit=time_limit)
     listed = tools(desk)
     names = {t.name for t in listed}
 

@@ -141,10 +141,10 @@ def input_schema(q: Question) -> dict[str, Any]:
 class Desk:
     """The canned questions, entities and a read-only Cypher box of one KB."""
 
-    def __init__(self, k: KB, *, row_cap: int = ROW_CAP, time_limit: float = TIME_LIMIT):
+    def __init__(self, k: KB, *, row_cap: int | None = None, time_limit: float | None = None):
         self.kb = k
-        self.row_cap = row_cap
-        self.time_limit = time_limit
+        self.row_cap = ROW_CAP if row_cap is None else row_cap
+        self.time_limit = TIME_LIMIT if time_limit is None else time_limit
 
     # ------------------------------------------------------------------ questions
 
