@@ -42,9 +42,9 @@ class KB:
     def version(self) -> str:
         return self.backend.version()
 
-    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        """Run a read-only Cypher statement; writes are refused."""
-        return self.backend.read(query, params)
+    def read(self, query: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> list[Row]:
+        """Run a read-only Cypher statement; writes are refused. ``timeout``: a time limit in seconds."""
+        return self.backend.read(query, params, timeout=timeout)
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         self._resolver = None  # entities may have changed
@@ -72,16 +72,19 @@ class KB:
         return Queries(self)
 
     @overload
-    def ask(self, name: str, params: Mapping[str, Any] | None, model: type[M]) -> Rows[M]: ...
+    def ask(self, name: str, params: Mapping[str, Any] | None, model: type[M], *,
+            timeout: float | None = None) -> Rows[M]: ...
 
     @overload
-    def ask(self, name: str, params: Mapping[str, Any] | None = None, model: None = None) -> Rows[RowModel]: ...
+    def ask(self, name: str, params: Mapping[str, Any] | None = None, model: None = None, *,
+            timeout: float | None = None) -> Rows[RowModel]: ...
 
     def ask(self, name: str, params: Mapping[str, Any] | None = None,
-            model: type[RowModel] | None = None) -> Rows[Any]:
+            model: type[RowModel] | None = None, *, timeout: float | None = None) -> Rows[Any]:
         """Run a canned question by name. Parameters are checked against its header
         (a clear `QueryError` before anything is sent) and travel as Cypher parameters.
-        Rows come back as the question's row model (``model`` overrides it)."""
+        Rows come back as the question's row model (``model`` overrides it). ``timeout``:
+        a time limit in seconds for a question that reads."""
         from kb.queries import catalog
         from kb.queries.api import ROW_MODELS
 
@@ -95,7 +98,7 @@ class KB:
                     bound[p.name] = list(dict.fromkeys(keys))
                 else:
                     bound[p.name] = self.resolver().resolve(bound[p.name], labels).key
-        rows = self.backend.read(q.cypher, bound) if q.reads else self.backend.write(q.cypher, bound)[0]
+        rows = self.backend.read(q.cypher, bound, timeout=timeout) if q.reads else self.backend.write(q.cypher, bound)[0]
         chosen: type[RowModel] = model or ROW_MODELS.get(name) or RowModel
         cols = [c.name for c in q.columns]
         answer: Rows[Any] = Rows([chosen.model_validate(r) for r in rows], cols)

@@ -35,6 +35,7 @@ def test_wheel_carries_queries_data_and_loaders(wheel):
     assert len(data) == len([p for p in (ROOT / "data").iterdir() if p.suffix in (".yaml", ".csv")])
     assert "kb/loaders/build.py" in names and "kb/py.typed" in names
     assert "kb/engines/neo4j_server/pom.xml" in names
+    assert {"kb/web/templates/question.html", "kb/web/static/app.js", "kb/web/static/app.css"} <= set(names)
     assert not any(n.startswith(("bench/", "loaders/", "cypher/", "neo4j/")) for n in names)
 
 

@@ -20,6 +20,7 @@ from kb.cli import (  # noqa: F401  (each registers its commands)
     neo4j,
     query,
     review,
+    serve,
 )
 from kb.cli.common import app, err
 from kb.errors import DataError, KBError

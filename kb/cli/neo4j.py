@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from kb.analysis.output import Format, render
-from kb.cli.common import FormatOpt, app, out, state
+from kb.cli.common import FormatOpt, app, err, out, state
 
 neo4j_app = typer.Typer(help="A local Neo4j 5.26 server from Maven Central (no Docker needed).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
@@ -43,6 +43,9 @@ def neo4j_start(
 
     uri = neo4j_local.start(port=port, http_port=http_port, data_dir=data, password=password, heap=heap)
     out.print(uri, highlight=False)
+    if http_port > 0 and not state.quiet:  # on stderr: stdout stays the URI alone, for scripts
+        err.print(f"Neo4j Browser: {neo4j_local.browser_url(port, http_port, password is not None)}",
+                  highlight=False, soft_wrap=True)
 
 
 @neo4j_app.command("stop")

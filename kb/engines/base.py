@@ -59,8 +59,9 @@ class Backend(ABC):
         """The engine's version string."""
 
     @abstractmethod
-    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        """Run a statement that only reads; refuse it if it would write."""
+    def read(self, query: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> list[Row]:
+        """Run a statement that only reads; refuse it if it would write. ``timeout``: seconds
+        the engine lets it run before stopping it (a `BackendError`)."""
 
     @abstractmethod
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> tuple[list[Row], Counters]:

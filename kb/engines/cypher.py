@@ -45,3 +45,17 @@ def merge_rel(rtype: str, a_label: str, b_label: str, a_expr: str = "row.a", b_e
 def unwind(statement: str, rows: str = "rows") -> str:
     """The statement once per element of the ``$rows`` list parameter (one round trip a batch)."""
     return f"UNWIND ${rows} AS row {statement}"
+
+
+def entity_node(label: str) -> str:
+    """One node found by its natural key (``$key``), with its properties (for entity pages)."""
+    return f"MATCH {key_pattern('n', label, '$key')} RETURN properties(n) AS props"
+
+
+def entity_neighbours(label: str) -> str:
+    """Every relationship of one node (``$key``): its type, direction, properties and the
+    neighbour's label and properties, in a stable order (for entity pages)."""
+    return (f"MATCH {key_pattern('n', label, '$key')}-[r]-(m) "
+            "RETURN type(r) AS type, startNode(r) = n AS outgoing, properties(r) AS props, "
+            "labels(m)[0] AS label, properties(m) AS node "
+            "ORDER BY type, label, coalesce(m.name, m.title, m.id, m.iso3, m.symbol, m.code) LIMIT $limit")

@@ -88,7 +88,8 @@ class FalkorBackend(Backend):
         self.location = f"{location} (graph {graph})"
         self._on_close = on_close
 
-    def _query(self, query: str, params: Mapping[str, Any] | None, read_only: bool) -> Any:
+    def _query(self, query: str, params: Mapping[str, Any] | None, read_only: bool,
+               timeout: float | None = None) -> Any:
         import redis
 
         params = dict(params or {})
@@ -99,11 +100,13 @@ class FalkorBackend(Backend):
             raise ReadOnlyError("refused: LOAD CSV is not allowed in a read-only statement")
         for attempt in (1, 2):
             try:
-                return self._send(query, params, read_only)
+                return self._send(query, params, read_only, timeout)
             except redis.exceptions.ResponseError as exc:
                 msg = str(exc)
                 if "read-only" in msg or "RO_QUERY" in msg:
                     raise ReadOnlyError("refused: the statement would write (FalkorDB read-only query)") from None
+                if timeout is not None and "timed out" in msg.lower():
+                    raise BackendError(f"FalkorDB: the statement ran longer than its time limit of {timeout:g} s") from None
                 raise BackendError(f"FalkorDB: {msg}") from None
             except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
                 if read_only and attempt == 1:
@@ -112,19 +115,20 @@ class FalkorBackend(Backend):
                 raise BackendError(f"FalkorDB connection lost during {what}: {exc}") from None
         raise AssertionError("unreachable")
 
-    def _send(self, query: str, params: dict[str, Any], read_only: bool) -> Any:
+    def _send(self, query: str, params: dict[str, Any], read_only: bool, timeout: float | None = None) -> Any:
         import redis
 
         if not read_only:
             return self.graph.query(query, params)
+        ms = max(1, int(timeout * 1000)) if timeout is not None else None
         try:
-            return self.graph.ro_query(query, params)
+            return self.graph.ro_query(query, params, timeout=ms)
         except redis.exceptions.ResponseError as exc:
             if "empty key" not in str(exc):
                 raise
             # the graph does not exist yet: make it (empty) so reads see an empty graph
             self.graph.query("CREATE (n:_KbInit) DELETE n")
-            return self.graph.ro_query(query, params)
+            return self.graph.ro_query(query, params, timeout=ms)
 
     @staticmethod
     def _rows(res: Any) -> list[Row]:
@@ -151,8 +155,8 @@ class FalkorBackend(Backend):
         text = self._plan(query, params)
         return not any(op in text for op in _WRITE_OPS)
 
-    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        return self._rows(self._query(query, params, read_only=True))
+    def read(self, query: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> list[Row]:
+        return self._rows(self._query(query, params, read_only=True, timeout=timeout))
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> tuple[list[Row], Counters]:
         res = self._query(query, params, read_only=False)

@@ -95,12 +95,16 @@ class Neo4jBackend(Backend):
         except (ValueError, nx.ConfigurationError) as exc:
             raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None
 
-    def _run(self, query: str, params: Mapping[str, Any] | None, routing: neo4j.RoutingControl) -> tuple[list[Row], Counters, neo4j.ResultSummary]:
+    def _run(self, query: str, params: Mapping[str, Any] | None, routing: neo4j.RoutingControl,
+             timeout: float | None = None) -> tuple[list[Row], Counters, neo4j.ResultSummary]:
         try:
             records, summary, _ = self.driver.execute_query(
-                query, dict(params or {}), routing_=routing, database_=self.database
+                neo4j.Query(query, timeout=timeout) if timeout is not None else query,
+                dict(params or {}), routing_=routing, database_=self.database
             )
         except nx.Neo4jError as exc:
+            if timeout is not None and "timedout" in (exc.code or "").lower().replace("_", ""):
+                raise BackendError(f"Neo4j: the statement ran longer than its time limit of {timeout:g} s") from None
             raise BackendError(f"Neo4j: {exc.message or exc}") from None
         except nx.DriverError as exc:
             raise BackendError(f"Neo4j connection: {_one_line(exc)}") from None
@@ -120,7 +124,7 @@ class Neo4jBackend(Backend):
         # files and URLs from the server, TERMINATE TRANSACTIONS stops other users' work
         return summary.query_type == "r" and not (_operators(summary.plan) & _NOT_READ_OPS)
 
-    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+    def read(self, query: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> list[Row]:
         # READ routing alone does not stop a write on a single server: check the plan first.
         # The query type depends on the text alone, not on parameter values, so a text found
         # to be a read is remembered: a canned question costs one round trip, not two.
@@ -129,7 +133,7 @@ class Neo4jBackend(Backend):
                                 "(Neo4j plans it as a write, LOAD CSV or TERMINATE TRANSACTIONS)")
         if len(self._known_reads) < 1024:
             self._known_reads.add(query)
-        rows, _, _ = self._run(query, params, neo4j.RoutingControl.READ)
+        rows, _, _ = self._run(query, params, neo4j.RoutingControl.READ, timeout)
         return rows
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> tuple[list[Row], Counters]:

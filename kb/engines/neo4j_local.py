@@ -606,6 +606,16 @@ def _reap(pid: int) -> bool:
     return _is_zombie_or_gone(pid)
 
 
+def browser_url(port: int = 7687, http_port: int = 7474, auth: bool = False) -> str:
+    """The Neo4j Browser's address with connect settings that work for this server: Bolt (not the
+    Browser's default neo4j:// scheme), and no login form unless authentication is on."""
+    from urllib.parse import urlencode
+
+    dbms = f"bolt://neo4j@{HOST}:{port}" if auth else f"bolt://{HOST}:{port}"
+    query = urlencode({"dbms": dbms, "preselectAuthMethod": "BASIC" if auth else "NO_AUTH"}, safe=":/@")
+    return f"http://{HOST}:{http_port}/browser/?{query}"
+
+
 def stop(port: int = 7687, timeout: float = 60) -> bool:
     """Stop the server on ``port`` (SIGTERM, then SIGKILL after ``timeout`` s). True if one was running."""
     port = int(port)
