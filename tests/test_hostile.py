@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 from pydantic import ConfigDict, TypeAdapter
 
 from kb.errors import DataError, KBError
-from kb.queries.resolve import AmbiguousEntity, UnknownEntity
 from kb.loaders import build, read_all
 from kb.queries.catalog import catalog
+from kb.queries.resolve import AmbiguousEntity, UnknownEntity
 
 #: hand-picked strings that have broken query builders somewhere
 HOSTILE: list[str] = [
