@@ -112,6 +112,8 @@ def test_render_writes_one_offline_page(loaded_kb, tmp_path):
     with pytest.raises(KBError, match=".html"):
         viz.render(loaded_kb, "element_uses", {"symbol": "Nd"}, tmp_path / "nd.png")
     with pytest.raises(KBError, match="nothing to draw"):
+        viz.render(loaded_kb, "timeline", {"start_year": 1800, "end_year": 1801}, tmp_path / "none.html")
+    with pytest.raises(KBError, match="no element 'Xx'"):
         viz.render(loaded_kb, "element_uses", {"symbol": "Xx"}, tmp_path / "none.html")
 
 

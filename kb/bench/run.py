@@ -68,6 +68,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "co_mentions": [{"name": "Japan"}],
     "exposure": [{"importer": "JPN", "restrictor": "CHN"}],
     "restriction_impact": [{"restrictor": "CHN", "elements": ["Dy", "Tb"], "year": 2025}],
+    "figure_vintages": [{"iso3": "USA", "year": 2021}, {"iso3": "WLD", "year": 2024}],
+    "prices": [{}, {"symbol": "Dy", "from_year": 2020, "to_year": 2025}],
+    "import_reliance": [{"iso3": "USA"}],
+    "import_sources": [{"iso3": "United States"}],
 }
 
 #: the issue's targets
