@@ -42,6 +42,30 @@ def process_alive(pid: int) -> bool:
         return False
 
 
+def kb_command(engine: Engine | None) -> tuple[list[str], dict[str, str]]:
+    """The `kb` command (of the interpreter running the tests) and its environment, aimed at
+    ``engine``'s graph (``None``: no engine chosen)."""
+    import sys
+
+    env = dict(os.environ)
+    cmd = [sys.executable, "-m", "kb"]
+    if engine is not None and engine.uri:
+        cmd += ["--uri", engine.uri]
+    elif engine is not None:
+        env["KB_HOME"] = engine.options["home"]
+        env["KB_GRAPH"] = engine.options["graph"]
+    return cmd, env
+
+
+def run_kb(engine: Engine | None, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `kb ARGS` on ``engine``; with ``check``, assert it exits 0 (showing stderr if not)."""
+    cmd, env = kb_command(engine)
+    res = subprocess.run([*cmd, *args], capture_output=True, text=True, env=env, timeout=timeout)
+    if check:
+        assert res.returncode == 0, res.stderr
+    return res
+
+
 def docker_available() -> bool:
     if not shutil.which("docker"):
         return False

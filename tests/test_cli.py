@@ -4,25 +4,10 @@ conversion, and one clear line (no traceback) for user errors."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-
-def run_kb(engine, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    cmd = [sys.executable, "-m", "kb"]
-    if engine is not None and engine.uri:
-        cmd += ["--uri", engine.uri]
-    elif engine is not None:
-        env["KB_HOME"] = engine.options["home"]
-        env["KB_GRAPH"] = engine.options["graph"]
-    res = subprocess.run([*cmd, *args], capture_output=True, text=True, env=env, timeout=120)
-    if check:
-        assert res.returncode == 0, res.stderr
-    return res
+from tests.engines import run_kb
 
 
 def test_queries_lists_every_question_as_json():

@@ -3,9 +3,6 @@ suspension) and the review path from an ingested article to a loaded record, on 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ from pydantic import ValidationError
 from kb.ingest import ingest
 from kb.ingest.review import ReviewError, accept, candidates, reject
 from kb.schema import Measure
+from tests.engines import run_kb
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "tests" / "fixtures" / "articles" / "2026-01-06-china-dual-use-japan.txt"
@@ -24,18 +22,6 @@ ACCEPT = ["id=china-dual-use-ban-japan-jiji-2026", "name=China's ban on dual-use
           "kind=ban", "imposed_by=CHN", "targets=JPN", "target_scope=military-end-users", "start=2026-01-06"]
 
 
-def run_kb(engine, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    cmd = [sys.executable, "-m", "kb"]
-    if engine.uri:
-        cmd += ["--uri", engine.uri]
-    else:
-        env["KB_HOME"] = engine.options["home"]
-        env["KB_GRAPH"] = engine.options["graph"]
-    res = subprocess.run([*cmd, *args], capture_output=True, text=True, env=env, timeout=120)
-    if check:
-        assert res.returncode == 0, res.stderr
-    return res
 
 
 # --------------------------------------------------------------------------- schema, no engine

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections import Counter
 from functools import cache
 from typing import Any
@@ -23,6 +21,7 @@ from kb.errors import KBError, QueryError
 from kb.queries import catalog
 from kb.queries.resolve import AmbiguousEntity, Resolver, UnknownEntity, normalise
 from kb.schema import Stage
+from tests.engines import run_kb
 from tests.test_queries import records
 
 # --------------------------------------------------------------------------- the resolver, no engine
@@ -132,12 +131,7 @@ def test_a_year_outside_the_data_answers_with_a_note(loaded_kb):
 
 def test_cli_miss_is_one_line_and_exits_non_zero(engine):
     engine.loaded()
-    env = dict(os.environ)
-    cmd = [sys.executable, "-m", "kb"] + (["--uri", engine.uri] if engine.uri else [])
-    if not engine.uri:
-        env |= {"KB_HOME": engine.options["home"], "KB_GRAPH": engine.options["graph"]}
-    res = subprocess.run([*cmd, "query", "technology_exposure", "-p", "technology=wind turbin"],
-                         capture_output=True, text=True, env=env, timeout=120)
+    res = run_kb(engine, "query", "technology_exposure", "-p", "technology=wind turbin", check=False)
     assert res.returncode == 1
     assert res.stderr.strip() == "error: no technology 'wind turbin' — did you mean Wind turbines?"
 

@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -21,6 +20,7 @@ import pytest
 from kb.bench.run import SAMPLES
 from kb.engines.base import free_port
 from kb.queries.catalog import catalog
+from tests.engines import kb_command
 
 #: parameter sets for questions the benchmark does not sample
 EXTRA_SAMPLES = {"figure_vintages": [{"iso3": "CHN", "year": 2020}]}
@@ -49,15 +49,6 @@ def client(loaded_kb):  # noqa: ANN201
         yield c
 
 
-def engine_env(engine) -> tuple[list[str], dict[str, str]]:  # noqa: ANN001
-    env = dict(os.environ)
-    args = [sys.executable, "-m", "kb"]
-    if engine.uri:
-        args += ["--uri", engine.uri]
-    else:
-        env["KB_HOME"] = engine.options["home"]
-        env["KB_GRAPH"] = engine.options["graph"]
-    return args, env
 
 
 # --------------------------------------------------------------------------- the HTTP API
@@ -226,7 +217,7 @@ def test_mcp_client_asks_the_questions(engine, loaded_kb):
     from mcp import ClientSession, StdioServerParameters
     from mcp.client.stdio import stdio_client
 
-    args, env = engine_env(engine)
+    args, env = kb_command(engine)
     server = StdioServerParameters(command=args[0], args=[*args[1:], "mcp"], env=env)
     expected = json.loads(loaded_kb.ask("alternative_suppliers", {"importer": "JPN", "symbol": "Dy"}).to_json())
 
@@ -268,7 +259,7 @@ def test_mcp_client_asks_the_questions(engine, loaded_kb):
 
 
 def _serve(engine, port: int) -> subprocess.Popen:  # noqa: ANN001
-    args, env = engine_env(engine)
+    args, env = kb_command(engine)
     proc = subprocess.Popen([*args, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -311,7 +302,7 @@ def test_kb_serve_answers_curl(served, loaded_kb):
 
 
 def test_kb_serve_warns_off_localhost(engine, loaded_kb):
-    args, env = engine_env(engine)
+    args, env = kb_command(engine)
     port = free_port()
     proc = subprocess.Popen([*args, "serve", "--host", "0.0.0.0", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
