@@ -64,8 +64,8 @@ app.add_typer(plot_app, name="plot")
 def plot_production(
     out: Annotated[Path, typer.Option("--out", "-o", help="the chart file: .png, .svg or .pdf")],
     stage: Annotated[str, typer.Option("--stage", help="mining, separation, refining, metal or magnets")] = "mining",
-    start: Annotated[int, typer.Option("--from", help="first year")] = 2010,
-    end: Annotated[int, typer.Option("--to", help="last year")] = 2024,
+    start: Annotated[int | None, typer.Option("--from", help="first year (default: the first with figures)")] = None,
+    end: Annotated[int | None, typer.Option("--to", help="last year (default: the last with figures)")] = None,
     top: Annotated[int, typer.Option("--top", help="countries named; the rest are drawn together")] = 6,
 ) -> None:
     """Each country's share of world output over time, stacked, from `top_producers`.
