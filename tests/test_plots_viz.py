@@ -130,8 +130,25 @@ def test_render_writes_one_offline_page(loaded_kb, tmp_path):
     assert 300_000 < out.stat().st_size < 3_000_000
     with pytest.raises(KBError, match=".html"):
         viz.render(loaded_kb, "element_uses", {"symbol": "Nd"}, tmp_path / "nd.png")
-    with pytest.raises(KBError, match="nothing to draw"):
+    with pytest.raises(KBError, match="no element 'Xx'"):
         viz.render(loaded_kb, "element_uses", {"symbol": "Xx"}, tmp_path / "none.html")
+
+
+def test_pictures_show_subject_roles_and_technologies(loaded_kb, tmp_path):
+    g = viz.subgraph(loaded_kb, "disputes", {"iso3": "JPN"})
+    assert g.subjects == ["Country|JPN"]
+    page = viz.page(g)
+    assert '"borderWidth": 5' in page and "Subject:</b> Japan" in page
+    complainant, third = viz.EDGE_STYLES["COMPLAINANT_IN"], viz.EDGE_STYLES["THIRD_PARTY_IN"]
+    assert complainant[0] != third[0] and complainant[1] > third[1]  # told apart at a glance
+    assert f'"color": "{complainant[0]}"' in page and "complainant in" in page and "third party in" in page
+    assert viz.COLORS["Organisation"] != viz.COLORS["Agreement"]
+    assert "Math.max(14, 14 / s)" in page  # labels kept legible at the fitted zoom
+    profile = viz.subgraph(loaded_kb, "element_profile", {"symbol": "Dy"})
+    assert "Technology" in profile.labels
+    assert any(e["type"] == "ENABLES" for e in profile.relationships)
+    with pytest.raises(KBError, match="table, not a graph"):
+        viz.render(loaded_kb, "top_producers", {"year": 2024}, tmp_path / "t.html")
 
 
 # --------------------------------------------------------------------------- the commands
