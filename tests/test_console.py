@@ -217,3 +217,104 @@ def test_stdin_exits_non_zero_on_refusal_and_failure(engine, loaded_kb):
         raise
     bad = _cli(engine, "console", stdin="MATCH (n RETURN n;\n")
     assert bad.returncode == 1 and "error:" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# --------------------------------------------------------------------------- a real terminal (pexpect)
+
+#: long enough on both engines to be interrupted (seconds), short enough not to hold the engine for long after
+SLOW = "UNWIND range(1, 8000) AS a UNWIND range(1, 8000) AS b WITH a, b WHERE a * b % 7 = 3 RETURN count(*) AS n;"
+
+
+def _pty(engine, tmp_path, *args: str):
+    pexpect = pytest.importorskip("pexpect")
+    env = {k: v for k, v in os.environ.items() if k not in ("KB_URI", "KB_GRAPH", "KB_USER", "KB_PASSWORD")}
+    env.update({"KB_HOME": str(tmp_path / "home"), "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"})
+    for opt, var in (("home", "KB_HOME"), ("graph", "KB_GRAPH"), ("user", "KB_USER"), ("password", "KB_PASSWORD")):
+        if opt in engine.options:
+            env[var] = engine.options[opt]
+    uri = ["--uri", engine.uri] if engine.uri else []
+    child = pexpect.spawn(sys.executable, ["-m", "kb", *uri, "console", *args], env=env, cwd=str(ROOT),
+                          encoding="utf-8", timeout=60, dimensions=(40, 120))
+    child.expect_exact("kb>")
+    return child, Path(env["KB_HOME"])
+
+
+def _bye(child) -> None:
+    child.send("\x04")  # Ctrl-D on an empty prompt leaves
+    child.expect(__import__("pexpect").EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_ctrl_c_cancels_the_statement_and_keeps_the_session(engine, loaded_kb, tmp_path):
+    child, _ = _pty(engine, tmp_path)
+    child.send(":param x => 7\r")
+    child.expect_exact("$x => 7")
+    child.send(SLOW + "\r")
+    import time
+
+    time.sleep(1.5)
+    child.sendintr()
+    child.expect_exact("cancelled", timeout=5)  # at once, not when the engine is done
+    child.send("RETURN $x * 6 AS answer;\r")
+    child.expect_exact("42")
+    assert child.isalive()
+    _bye(child)
+
+
+def test_ctrl_d_discards_a_pending_statement(engine, loaded_kb, tmp_path):
+    child, home = _pty(engine, tmp_path)
+    child.send("MATCH (e:Element)\r")  # no ';': the statement goes on
+    child.expect_exact("...>")
+    child.send("\x04")
+    child.expect_exact("(statement discarded)")
+    child.send("RETURN 1 AS one;\r")
+    child.expect_exact("1 row")
+    _bye(child)
+    history = home / "console_history"
+    assert history.exists() and (history.stat().st_mode & 0o777) == 0o600  # owner-only
+
+
+def _plain(text: str) -> list[str]:
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\r", "")
+    return [line for line in text.split("\n") if line.strip()]
+
+
+def test_errors_point_at_the_column_typed(engine, loaded_kb, tmp_path):
+    child, _ = _pty(engine, tmp_path)
+    child.send("MATCH (e:Element) RETRN e;\r")
+    child.expect("\n *\\^")
+    lines = _plain(child.before + child.after)
+    assert lines[-2] == "MATCH (e:Element) RETRN e" and lines[-3].startswith("error:")
+    assert 17 <= lines[-1].index("^") <= 22  # under RETRN, not shifted by a hidden EXPLAIN
+    assert "EXPLAIN" not in child.before
+    child.send(":param y => 1 +;\r")
+    child.expect("\n *\\^")
+    assert _plain(child.before + child.after)[-2] == "1 +"  # the expression typed, not RETURN ... AS value
+    _bye(child)
+
+
+def test_rows_are_capped_vertical_and_without_internal_properties(engine, loaded_kb, tmp_path):
+    child, _ = _pty(engine, tmp_path, "--max-rows", "5")
+    child.send("MATCH (e:Element) RETURN e.symbol AS s;\r")
+    child.expect_exact("12 more rows")
+    child.send(":format vertical\r")
+    child.send("MATCH (e:Element {symbol: 'Dy'}) RETURN e;\r")
+    child.expect_exact("*** row 1 ***")
+    child.expect_exact("1 row")
+    assert "Dysprosium" in child.before and "names_lc" not in child.before
+    _bye(child)
+
+
+def test_completion_after_a_variable_offers_its_labels_keys(engine, loaded_kb, tmp_path):
+    child, _ = _pty(engine, tmp_path)
+    child.send("MATCH (e:Element {symbol: 'Dy'}) RETURN e.atomic_n\t")
+    import time
+
+    time.sleep(0.5)
+    child.send(";\r")
+    child.expect_exact("1 row")
+    assert "66" in child.before  # Tab completed atomic_number (no other key of Element starts so)
+    _bye(child)

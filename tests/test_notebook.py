@@ -38,6 +38,8 @@ def test_analyst_tour_runs(tmp_path, monkeypatch):
     text = "\n".join(o.get("text", "") if isinstance(o.get("text"), str) else "" for o in outputs)
     assert "refused" in text  # the write was refused
     assert "Dysprosium" in text  # the console cell
+    assert "DS433" in text or any("DS433" in str(o.get("data", {})) for o in outputs)  # the story reaches the dispute
+    assert any("military end users" in str(o.get("data", {})) for o in outputs)  # and the 2026 ban
     page = work / "japan-disputes.html"
     assert page.exists() and page.stat().st_size > 300_000
     shutil.rmtree(work, ignore_errors=True)

@@ -31,20 +31,32 @@ def test_summarise_sources_folds_editions():
 
 
 def test_production_shares(loaded_kb, tmp_path):
-    data, sources, _ = plots.share_table(loaded_kb, "mining", 2010, 2024)
-    assert len(data) >= 10 and sources
-    assert all(sum(shares.values()) <= 1.02 for shares in data.values())
-    covered = [y for y, shares in data.items() if sum(shares.values()) > 0.75]
-    assert len(covered) >= 0.8 * len(data)  # most years itemise most of the world
-    assert data[2012]["China"] > 0.5
+    table = {t.year: t for t in plots.share_table(loaded_kb, "mining", 2010, 2024)}
+    assert len(table) >= 10
+    assert all(sum(t.shares.values()) + (t.other or 0) + t.missing == pytest.approx(1.0, abs=0.002)
+               for t in table.values())
+    assert table[2012].shares["China"] > 0.5
+    # MCS 2014 itemises only China in the data: the rest of the world total is missing, not "other countries"
+    assert table[2012].other is None and table[2012].missing == pytest.approx(1 - table[2012].shares["China"], abs=0.001)
+    # MCS 2026 is in the data whole: the remainder is its published "Other countries" (and rounding)
+    assert table[2024].whole_table and table[2024].missing == 0.0 and 0 < table[2024].other < 0.02
+    assert table[2024].coverage > 0.95 > table[2012].coverage
+    assert "China" in table[2024].estimated and not table[2023].estimated
     fig = plots.production_shares(loaded_kb, stage="mining", start=2010, end=2024)
     text = _texts(fig)
-    assert "2010–2024" in text and "China" in text and "Sources:" in text and "Mineral Commodity Summaries" in text
+    assert "2010–2024" in text and "China" in text and "Mineral Commodity Summaries" in text
+    assert "Sources: USGS, Mineral Commodity Summaries" in text
+    assert "Not in the data" in text and "Other countries" in text and "2024e" in text and "2023e" not in text
+    hatched = [p for p in fig.axes[0].patches if p.get_hatch()]
+    assert {round(p.get_x() + p.get_width() / 2) for p in hatched if p.get_height() > 1} >= {2012, 2013, 2015}
+    assert not [p for p in hatched if round(p.get_x() + p.get_width() / 2) == 2024 and p.get_height() > 0]
+    assert "2012–2016" in _texts(plots.production_shares(loaded_kb, start=2012, end=2016))  # the title follows --from/--to
     png, svg = tmp_path / "shares.png", tmp_path / "shares.svg"
     plots.save(fig, png)
     plots.save(fig, svg)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
-    assert b"<svg" in svg.read_bytes()[:2000]
+    body = svg.read_text(encoding="utf-8")
+    assert "<svg" in body[:2000] and "<text" in body and "Not in the data" in body  # text stays text
 
 
 def test_concentration(loaded_kb, tmp_path):
@@ -52,11 +64,18 @@ def test_concentration(loaded_kb, tmp_path):
     assert rows and all(0 < r["hhi"] <= 10_000 for r in rows)
     stages = {r["stage"] for r in rows}
     assert "mining" in stages
+    mining = {r["year"]: r for r in rows if r["stage"] == "mining"}
+    assert mining[2012]["lower_bound"] and mining[2019]["lower_bound"]
+    assert not mining[2024]["lower_bound"] and not mining[2010]["lower_bound"]
     fig = plots.concentration(loaded_kb)
     text = _texts(fig)
-    assert "Mine production" in text and "Sources:" in text and "highly concentrated" in text
+    assert "Mine production" in text and "Sources: USGS" in text and "highly concentrated" in text
+    assert "lower bound" in text
     for other in stages - {"mining"}:
         assert plots.STAGE_WORDS[other].capitalize() in text
+    # both charts cover the same years by default
+    assert "2010–2025" in text and "2010–2025" in _texts(plots.production_shares(loaded_kb))
+    assert "2012–2016" in _texts(plots.concentration(loaded_kb, start=2012, end=2016))
     plots.save(fig, tmp_path / "hhi.png")
     assert (tmp_path / "hhi.png").stat().st_size > 20_000
 
@@ -115,6 +134,23 @@ def test_render_writes_one_offline_page(loaded_kb, tmp_path):
         viz.render(loaded_kb, "timeline", {"start_year": 1800, "end_year": 1801}, tmp_path / "none.html")
     with pytest.raises(KBError, match="no element 'Xx'"):
         viz.render(loaded_kb, "element_uses", {"symbol": "Xx"}, tmp_path / "none.html")
+
+
+def test_pictures_show_subject_roles_and_technologies(loaded_kb, tmp_path):
+    g = viz.subgraph(loaded_kb, "disputes", {"iso3": "JPN"})
+    assert g.subjects == ["Country|JPN"]
+    page = viz.page(g)
+    assert '"borderWidth": 5' in page and "Subject:</b> Japan" in page
+    complainant, third = viz.EDGE_STYLES["COMPLAINANT_IN"], viz.EDGE_STYLES["THIRD_PARTY_IN"]
+    assert complainant[0] != third[0] and complainant[1] > third[1]  # told apart at a glance
+    assert f'"color": "{complainant[0]}"' in page and "complainant in" in page and "third party in" in page
+    assert viz.COLORS["Organisation"] != viz.COLORS["Agreement"]
+    assert "Math.max(14, 14 / s)" in page  # labels kept legible at the fitted zoom
+    profile = viz.subgraph(loaded_kb, "element_profile", {"symbol": "Dy"})
+    assert "Technology" in profile.labels
+    assert any(e["type"] == "ENABLES" for e in profile.relationships)
+    with pytest.raises(KBError, match="table, not a graph"):
+        viz.render(loaded_kb, "top_producers", {"year": 2024}, tmp_path / "t.html")
 
 
 # --------------------------------------------------------------------------- the commands

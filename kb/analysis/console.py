@@ -18,8 +18,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import shlex
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -44,14 +46,22 @@ Type Cypher statements ending with ';' (they may span lines), or a command:
   :param {a: 1, b: 'x'}       set several parameters at once
   :param clear                forget every parameter
   :params                     list the parameters
-  :exit                       leave (Ctrl-D does too)
+  :format table|vertical|csv|json   how rows are shown (vertical: one field a line, for wide rows)
+  :maxrows N                  show at most N rows of an answer (0: all); the rest are counted
+  :exit                       leave (Ctrl-D on an empty prompt does too)
+
+Ctrl-C cancels the statement that is running (the session and its parameters stay);
+Ctrl-D with a statement half typed discards it.
 
 Tab completes labels (after ':'), relationship types (inside [...]), property keys
 (after '.'), parameters (after '$'), question names and commands.
 The console is read-only unless started with --write: statements that would change
 the graph are refused before they run, on either engine."""
 
-COMMANDS = (":help", ":schema", ":queries", ":run", ":param", ":params", ":exit", ":quit")
+COMMANDS = (":help", ":schema", ":queries", ":run", ":param", ":params", ":format", ":maxrows", ":exit", ":quit")
+#: properties the KB keeps for itself (name lookup, labels of a node as a map): not shown in answers
+INTERNAL_PROPERTIES = frozenset({"names_lc", "_labels"})
+MAX_ROWS = 1000
 
 KEYWORDS = (
     "MATCH", "OPTIONAL MATCH", "WHERE", "RETURN", "WITH", "UNWIND", "ORDER BY", "SKIP", "LIMIT", "DISTINCT",
@@ -209,16 +219,19 @@ class Vocabulary:
     relationship_types: list[str] = field(default_factory=list)
     property_keys: list[str] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
+    keys_by_label: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Session:
     """One console on one KB: parameters, output format, read-only or not."""
 
     def __init__(self, k: KB, *, write: bool = False, fmt: Format = Format.table, width: int = 120,
-                 color: bool = False):
+                 color: bool = False, max_rows: int = MAX_ROWS):
         self.kb = k
         self.write = write
         self.fmt = fmt
+        self.vertical = False
+        self.max_rows = max_rows
         self.width = width
         self.color = color
         self.params: dict[str, Any] = {}
@@ -245,7 +258,10 @@ class Session:
         except KBError as exc:
             from kb.config import mask
 
-            return Outcome(message=f"error: {mask(str(exc))}", ok=False)
+            typed = strip_comments(text).strip().rstrip(";").strip()
+            m = re.fullmatch(rf":param\s+(?:{_IDENT}\s*(?:=>|:)\s*)?(.+)", typed, re.S)
+            message, caret = locate_error(mask(str(exc)), m.group(1).strip() if m else typed)
+            return Outcome(message=f"error: {message}" + (f"\n{caret}" if caret else ""), ok=False)
 
     # ------------------------------------------------------------------ Cypher
 
@@ -270,16 +286,26 @@ class Session:
                 message = f"{changed}; {message}"
         if not rows and self.fmt is Format.table:
             return Outcome(output="(no rows)", message=message)
-        return Outcome(output=self._render(rows, cols), message=message)
+        return Outcome(output=self._render(rows, cols, capped=True), message=message)
 
-    def _render(self, rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
+    def _render(self, rows: list[dict[str, Any]], columns: list[str] | None = None, *, capped: bool = False) -> str:
         from rich.console import Console
 
-        buf = io.StringIO()
-        console = Console(file=buf, width=self.width, force_terminal=self.color, force_jupyter=False,
-                          color_system="auto" if self.color else None, highlight=False, soft_wrap=False)
-        render(rows, self.fmt, console, columns=columns)
-        return buf.getvalue()
+        rows = [{c: _public(v) for c, v in r.items()} for r in rows]
+        more = 0
+        if capped and self.max_rows and len(rows) > self.max_rows:
+            more, rows = len(rows) - self.max_rows, rows[: self.max_rows]
+        if self.vertical and self.fmt is Format.table:
+            text = vertical(rows, columns)
+        else:
+            buf = io.StringIO()
+            console = Console(file=buf, width=self.width, force_terminal=self.color, force_jupyter=False,
+                              color_system="auto" if self.color else None, highlight=False, soft_wrap=False)
+            render(rows, self.fmt, console, columns=columns)
+            text = buf.getvalue()
+        if more:
+            text = text.rstrip("\n") + f"\n{more} more row{'s' if more != 1 else ''} (:maxrows N to show more)\n"
+        return text
 
     # ------------------------------------------------------------------ commands
 
@@ -299,6 +325,18 @@ class Session:
             return self._run_question(rest)
         if name == ":param":
             return self._param(rest)
+        if name == ":format":
+            choice = rest.lower()
+            if choice not in ("table", "vertical", "csv", "json"):
+                raise QueryError(":format table, vertical, csv or json")
+            self.vertical = choice == "vertical"
+            self.fmt = Format.table if self.vertical else Format(choice)
+            return Outcome(message=f"format {choice}")
+        if name == ":maxrows":
+            if not rest.isdigit():
+                raise QueryError(f":maxrows takes a number of rows (0: all), now {self.max_rows}")
+            self.max_rows = int(rest)
+            return Outcome(message=f"showing at most {self.max_rows} rows" if self.max_rows else "showing every row")
         if name == ":params":
             if rest.lower() == "clear":
                 return self._param("clear")
@@ -371,7 +409,7 @@ class Session:
         message = "\n".join([*(f"note: {n}" for n in rows.notes), f"{ms:.0f} ms"])
         if not dicts and self.fmt is Format.table:
             return Outcome(output="(no rows)", message=message)
-        return Outcome(output=self._render(dicts, cols), message=message)
+        return Outcome(output=self._render(dicts, cols, capped=True), message=message)
 
     def _param(self, rest: str) -> Outcome:
         if not rest:
@@ -429,8 +467,14 @@ class Session:
                                      ("CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey", "propertyKey", props)):
                 with contextlib.suppress(KBError):
                     into.update(str(r[col]) for r in self.kb.read(query))
+            by_label: dict[str, list[str]] = {}
+            with contextlib.suppress(KBError):
+                by_label = {str(r["label"]): sorted(map(str, r["keys"])) for r in self.kb.read(
+                    "MATCH (n) UNWIND labels(n) AS label UNWIND keys(n) AS key "
+                    "RETURN label, collect(DISTINCT key) AS keys")}
             self._vocab = Vocabulary(
                 sorted(x for x in labels if not x.startswith("_")), sorted(rels), sorted(props), sorted(catalog()),
+                by_label,
             )
         return self._vocab
 
@@ -480,10 +524,87 @@ def complete(before: str, vocab: Vocabulary, params: dict[str, Any] | None = Non
     if sigil == "$":
         return matching(list(params), frag)
     if sigil == ".":
-        return matching(vocab.property_keys, frag)
+        var = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\.[A-Za-z0-9_]*$", before)
+        keys = keys_of(var.group(1), strip_comments(before), vocab) if var else None
+        return matching(keys if keys is not None else [k for k in vocab.property_keys
+                                                       if k not in INTERNAL_PROPERTIES], frag)
     if not frag:
         return []
     return matching([*KEYWORDS, *vocab.labels], frag, fold=True)
+
+
+def keys_of(variable: str, statement: str, vocab: Vocabulary | None = None) -> list[str] | None:
+    """The property keys of the label ``variable`` is bound to in ``statement`` (``(e:Element``,
+    ``[r:TYPE``): those the graph's nodes of that label have, and kb.schema's fields for it;
+    None when the statement does not give it a label."""
+    from kb import schema
+
+    m = re.search(rf"[(\[]\s*{re.escape(variable)}\s*:\s*`?([A-Za-z_][A-Za-z0-9_]*)", statement)
+    if not m:
+        return None
+    label = m.group(1)
+    keys = set((vocab.keys_by_label if vocab else {}).get(label, []))
+    for model in schema.RECORD_KINDS:
+        if model.__label__ == label:
+            keys |= set(model.model_fields) - {"sources"}
+            if schema.NODE_KEYS.get(label):
+                keys.add(schema.NODE_KEYS[label])
+    return sorted(keys - INTERNAL_PROPERTIES) if keys else None
+
+
+def _public(v: Any) -> Any:
+    """A value as the console shows it: nodes and maps without the KB's internal properties."""
+    if isinstance(v, dict):
+        return {k: _public(x) for k, x in v.items() if k not in INTERNAL_PROPERTIES}
+    if isinstance(v, list):
+        return [_public(x) for x in v]
+    return v
+
+
+def vertical(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
+    """One field a line, a header a row (like psql's expanded display)."""
+    cols = columns or (list(rows[0]) if rows else [])
+    width = max((len(c) for c in cols), default=0)
+    out = []
+    for i, r in enumerate(rows, start=1):
+        out.append(f"*** row {i} ***")
+        for c in cols:
+            v = r.get(c)
+            text = json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list)) else (
+                "" if v is None else str(v))
+            out.append(f"{c.rjust(width)}: {text}")
+    out.append(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+    return "\n".join(out) + "\n"
+
+
+_AT = re.compile(r"line[:\s]+(\d+),\s*column[:\s]+(\d+)")
+
+
+def locate_error(message: str, statement: str) -> tuple[str, str | None]:
+    """An engine's error as one line, and the line of ``statement`` (as the user typed it) with a caret
+    under the column the engine names; the engine may have seen it inside a wrapper (``EXPLAIN ...``,
+    ``RETURN ... AS value``), which the caret does not count."""
+    first = message.split("\n", 1)[0]
+    m = _AT.search(message)
+    # FalkorDB: "errMsg: ... line: 1, column: 22, offset: 21 errCtx: TEXT errCtxOffset: 21"
+    # Neo4j: "... (line 1, column 19 (offset: 18))" then the statement quoted, then a caret line
+    ctx_m = re.search(r"errCtx:\s?(.*?)\s*errCtxOffset", message, re.S) or re.search(r'^"(.*)"$', message, re.M)
+    head = re.sub(r"\berrMsg:\s*", "", first)
+    head = re.sub(r"\s*\(line \d+, column \d+ \(offset: \d+\)\)", "", head)
+    head = re.sub(r"\s*line: \d+, column: \d+, offset: \d+.*$", "", head).strip()
+    if not m:
+        return head, None
+    line, col = int(m.group(1)), int(m.group(2))
+    lines = statement.split("\n")
+    if line == 1 and ctx_m:
+        i = ctx_m.group(1).find(lines[0].strip()[:40]) if lines[0].strip() else -1
+        if i > 0:
+            col -= i
+    if not 1 <= line <= len(lines):
+        return head, None
+    text = lines[line - 1]
+    col = max(1, min(col, len(text) + 1))
+    return head, f"{text}\n{' ' * (col - 1)}^"
 
 
 # --------------------------------------------------------------------------- scripts and the prompt
@@ -516,6 +637,35 @@ def run_script(session: Session, text: str, out: TextIO, err: TextIO, *, fail_fa
 def history_path(home: Path) -> Path:
     """Where the console keeps its history: ``KB_HOME/console_history``."""
     return home / "console_history"
+
+
+class _Discarded(Exception):
+    """Ctrl-D with a statement half typed."""
+
+
+def cancellable(session: Session, text: str) -> Outcome | None:
+    """Execute ``text`` in a worker thread; None when Ctrl-C cancelled it. The engine may finish the
+    statement in the background, but its answer is dropped and the session goes on (its other
+    statements use other connections of the client's pool)."""
+    done: list[Outcome] = []
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            done.append(session.execute(text))
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            failed.append(exc)
+
+    worker = threading.Thread(target=work, name="kb-console-statement", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+    except KeyboardInterrupt:
+        return None
+    if failed:
+        raise failed[0]
+    return done[0]
 
 
 def interactive(session: Session, history: Path | None, *, banner: str = "",
@@ -554,10 +704,20 @@ def interactive(session: Session, history: Path | None, *, banner: str = "",
     def _(event: Any) -> None:  # Alt-Enter runs what is there, ';' or not
         event.current_buffer.validate_and_handle()
 
+    @keys.add("c-d")
+    def _(event: Any) -> None:  # on an empty prompt: leave; with a statement half typed: discard it
+        buf = event.current_buffer
+        if buf.text.strip():
+            event.app.exit(exception=_Discarded())
+        else:
+            event.app.exit(exception=EOFError())
+
     hist: Any = InMemoryHistory()
     if history is not None:
         try:
-            history.parent.mkdir(parents=True, exist_ok=True)
+            history.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.close(os.open(history, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
+            os.chmod(history, 0o600)  # owner-only, like the rest of KB_HOME
             hist = FileHistory(str(history))
         except OSError:
             pass
@@ -572,12 +732,18 @@ def interactive(session: Session, history: Path | None, *, banner: str = "",
             text = prompt.prompt("kb> ")
         except KeyboardInterrupt:
             continue
+        except _Discarded:
+            show("(statement discarded)")
+            continue
         except EOFError:
             break
         items = split_statements(text)
         stop = False
         for _line, stmt in items:
-            res = session.execute(stmt)
+            res = cancellable(session, stmt)
+            if res is None:
+                show("\x1b[33mcancelled\x1b[0m (the session and its parameters are kept)")
+                break
             if res.output:
                 show(res.output.rstrip("\n"))
             if res.message:

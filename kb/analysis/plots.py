@@ -12,9 +12,11 @@ each figure's caption.
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, get_args
 
 from kb.errors import KBError
@@ -31,7 +33,6 @@ Progress = Callable[[str, int, int], None]
 STAGES: tuple[str, ...] = get_args(Stage)  # the schema's closed set
 STAGE_WORDS = {"mining": "mine production", "separation": "separation", "refining": "refining",
                "metal": "metal making", "magnets": "magnet making"}
-_REST = "Others, not itemised"
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
@@ -79,104 +80,257 @@ def _dicts(rows: Any) -> list[dict[str, Any]]:
     return rows.to_dicts() if hasattr(rows, "to_dicts") else [dict(r) for r in rows]
 
 
-# --------------------------------------------------------------------------- production shares
+# --------------------------------------------------------------------------- what each year's figures cover
+
+#: the USGS importer (loaders/usgs.py) writes the world row of an edition it imported whole with a note
+#: starting "World total" and, where the edition publishes one, "'Other countries' N t published"
+_WHOLE_TABLE = re.compile(r"^World total\b")
+_OTHER = re.compile(r"'Other countries' ([\d,.]+) t published")
+#: below this share of world output in the data, an HHI is drawn as a lower bound
+COVERAGE_FLOOR = 0.95
+_NUDGE = {"separation": -0.22, "refining": 0.0, "metal": 0.11, "magnets": 0.22}
+
+_WORLD_CYPHER = """
+MATCH (w:Production {stage: $stage, iso3: 'WLD'})-[:SOURCED_FROM]->(s:Source)
+RETURN w.year AS year, w.tonnes AS tonnes, w.note AS note, s.title AS source
+"""
+_PUBLISHERS_CYPHER = "MATCH (s:Source) WHERE s.title IN $titles RETURN s.title AS title, s.publisher AS publisher"
+_SHORT = {"U.S. Geological Survey": "USGS", "International Energy Agency": "IEA"}
 
 
-def share_table(k: KB, stage: str = "mining", start: int = 2010, end: int = 2024,
-                progress: Progress | None = None) -> tuple[dict[int, dict[str, float]], list[str], list[int]]:
-    """Each year's shares by country, from `top_producers`: ({year: {country: share}},
-    source titles, years whose shares had to be taken from the listed countries' total)."""
+@dataclass
+class YearShares:
+    """One year's shares of world output, from the edition `top_producers` chooses.
+
+    ``shares`` are the countries the data itemises; ``other`` the "Other countries" figure the
+    edition publishes as one (None when the data does not hold the edition's whole table);
+    ``missing`` the part of the world total the data does not account for (0 when the whole
+    table is in the data: there the remainder is the published "Other countries" and rounding).
+    ``coverage`` is the share of world output the itemised countries account for."""
+
+    year: int
+    shares: dict[str, float]
+    source: str
+    estimated: list[str] = field(default_factory=list)
+    other: float | None = None
+    missing: float = 0.0
+    scaled: bool = False  # the rounded world total was below the sum of the countries: scaled to 100%
+
+    @property
+    def coverage(self) -> float:
+        return min(1.0, sum(self.shares.values()) + (self.other or 0.0))
+
+    @property
+    def whole_table(self) -> bool:
+        return self.other is not None
+
+
+def _world_rows(k: KB, stage: str) -> dict[tuple[int, str], dict[str, Any]]:
+    return {(r["year"], r["source"]): r for r in k.read(_WORLD_CYPHER, {"stage": stage})}
+
+
+def source_line(k: KB, titles: Iterable[str]) -> str:
+    """``Source: USGS, Mineral Commodity Summaries 2012–2026: Rare Earths (15 editions).``: the
+    publishers (short names) and the titles of the publications the figures come from."""
+    titles = [t for t in dict.fromkeys(titles) if t]
+    pubs = {r["title"]: r["publisher"] for r in k.read(_PUBLISHERS_CYPHER, {"titles": titles})} if titles else {}
+    by_pub: dict[str, list[str]] = {}
+    for t in titles:
+        by_pub.setdefault(_SHORT.get(pubs.get(t) or "", pubs.get(t) or ""), []).append(t)
+    parts = []
+    for pub, ts in by_pub.items():
+        text = summarise_sources(t[len(pub) + 1:] if pub and t.startswith(pub + " ") else t for t in ts)
+        parts.append((f"{pub}, " if pub else "") + text)
+    return ("Sources: " if len(titles) > 1 else "Source: ") + ". ".join(parts) + "."
+
+
+def year_range(k: KB, stage: str = "mining", start: int | None = None, end: int | None = None) -> tuple[int, int]:
+    """``start``/``end``, or the first and last years the data has ``stage`` figures for."""
+    if start is not None and end is not None:
+        if start > end:
+            raise KBError(f"--from {start} is after --to {end}")
+        return start, end
+    have = k.read("MATCH (p:Production {stage: $stage}) RETURN min(p.year) AS lo, max(p.year) AS hi", {"stage": stage})
+    lo, hi = (have[0]["lo"], have[0]["hi"]) if have and have[0]["lo"] is not None else (start or end, end or start)
+    if lo is None or hi is None:
+        raise KBError(f"no {stage} production figures (is the KB loaded? `kb load`)")
+    first, last = (start if start is not None else lo), (end if end is not None else hi)
+    if first > last:
+        raise KBError(f"--from {first} is after --to {last}")
+    return first, last
+
+
+def year_shares(k: KB, stage: str, year: int, world: dict[tuple[int, str], dict[str, Any]] | None = None
+                ) -> YearShares | None:
+    """The shares of one year (None when the data has no figures for it)."""
+    rows = _dicts(k.ask("top_producers", {"year": year, "stage": stage, "limit": 1000}))
+    if not rows:
+        return None
+    source = str(rows[0]["source"])
+    shares = {r["country"]: float(r["share"]) for r in rows if r.get("share") is not None}
+    scaled = False
+    w = (world if world is not None else _world_rows(k, stage)).get((year, source))
+    if not shares:  # no world total in the edition: shares of the countries it lists
+        total = sum(r["tonnes"] or 0.0 for r in rows)
+        if not total:
+            return None
+        shares = {r["country"]: (r["tonnes"] or 0.0) / total for r in rows}
+        scaled = True
+    other: float | None = None
+    note = str((w or {}).get("note") or "")
+    if w and w.get("tonnes") and _WHOLE_TABLE.search(note):
+        m = _OTHER.search(note)
+        other = float(m.group(1).replace(",", "")) / float(w["tonnes"]) if m else 0.0
+    total = sum(shares.values()) + (other or 0.0)
+    if total > 1.0:  # world totals are rounded; the parts may add to a little more
+        shares = {c: s / total for c, s in shares.items()}
+        other = other / total if other is not None else None
+        scaled, total = True, 1.0
+    missing = 0.0 if other is not None else max(0.0, 1.0 - total)
+    if other is not None:  # the whole table is in the data: what is left is rounding of the world total
+        other = max(other, 1.0 - sum(shares.values()))
+    return YearShares(year, shares, source, [r["country"] for r in rows if r.get("estimated")], other, missing, scaled)
+
+
+def share_table(k: KB, stage: str = "mining", start: int | None = None, end: int | None = None,
+                progress: Progress | None = None) -> list[YearShares]:
+    """Each year's shares by country between ``start`` and ``end`` (default: every year with figures)."""
+    start, end = year_range(k, stage, start, end)
+    world = _world_rows(k, stage)
     years = list(range(start, end + 1))
-    data: dict[int, dict[str, float]] = {}
-    sources: list[str] = []
-    fallback: list[int] = []
+    out: list[YearShares] = []
     for i, year in enumerate(years, start=1):
-        rows = _dicts(k.ask("top_producers", {"year": year, "stage": stage, "limit": 100}))
+        ys = year_shares(k, stage, year, world)
         if progress:
             progress(f"top_producers {stage} {year}", i, len(years))
-        if not rows:
-            continue
-        shares = {r["country"]: float(r["share"]) for r in rows if r.get("share") is not None}
-        if not shares:  # the edition gives no world total: shares of the countries it lists
-            total = sum(r["tonnes"] or 0.0 for r in rows)
-            if not total:
-                continue
-            shares = {r["country"]: (r["tonnes"] or 0.0) / total for r in rows}
-            fallback.append(year)
-        data[year] = shares
-        sources.extend(r["source"] for r in rows if r.get("source"))
-    return data, sources, fallback
+        if ys is not None:
+            out.append(ys)
+    return out
 
 
-def production_shares(k: KB, stage: str = "mining", start: int = 2010, end: int = 2024, *, top: int = 6,
-                      progress: Progress | None = None) -> Figure:
+def _span(start: int, end: int) -> str:
+    return f"{start}–{end}" if start != end else str(start)
+
+
+def _estimate_ticks(ax: Any, years: list[int], estimated: set[int]) -> None:
+    ticks = years if len(years) <= 16 else years[:: max(1, len(years) // 12)]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{y}e" if y in estimated else str(y) for y in ticks])
+
+
+# --------------------------------------------------------------------------- production shares
+
+_OTHER_LABEL = "Other countries"
+_MISSING_LABEL = "Not in the data"
+
+
+def production_shares(k: KB, stage: str = "mining", start: int | None = None, end: int | None = None, *,
+                      top: int = 6, progress: Progress | None = None) -> Figure:
     """Each country's share of world output over time (stacked), the ``top`` largest
-    by name and the rest together, from the canned question `top_producers`."""
+    by name; the "Other countries" the source publishes as one figure apart from what
+    the data lacks (hatched); years with estimated figures marked "e"."""
     from matplotlib.ticker import PercentFormatter
 
     if stage not in STAGES:
         raise KBError(f"unknown stage {stage!r} (use {', '.join(STAGES)})")
-    if start > end:
+    if start is not None and end is not None and start > end:
         raise KBError(f"--from {start} is after --to {end}")
-    data, sources, fallback = share_table(k, stage, start, end, progress)
-    if not data:
-        raise KBError(f"no {stage} production figures between {start} and {end} (is the KB loaded? `kb load`)")
-    years = sorted(data)
+    try:
+        first, last = year_range(k, stage, start, end)
+    except KBError:
+        raise KBError(f"no {stage} production figures between {start} and {end} "
+                      "(is the KB loaded? `kb load`)") from None
+    table = share_table(k, stage, first, last, progress)
+    if not table:
+        raise KBError(f"no {stage} production figures between {first} and {last} (is the KB loaded? `kb load`)")
+    years = [t.year for t in table]
     totals: dict[str, float] = {}
-    for shares in data.values():
-        for c, s in shares.items():
+    for t in table:
+        for c, s in t.shares.items():
             totals[c] = totals.get(c, 0.0) + s
-    last = data[years[-1]]
+    final = table[-1].shares
     named = sorted(totals, key=lambda c: (-totals[c], c))[:top]
-    named.sort(key=lambda c: (-last.get(c, 0.0), -totals[c], c))
-    series = {c: [100 * data[y].get(c, 0.0) for y in years] for c in named}
-    series[_REST] = [max(0.0, 100 - sum(series[c][i] for c in named)) for i in range(len(years))]
+    named.sort(key=lambda c: (-final.get(c, 0.0), -totals[c], c))
+    series = {c: [100 * t.shares.get(c, 0.0) for t in table] for c in named}
+    rest = [100 * (sum(t.shares.values()) - sum(t.shares.get(c, 0.0) for c in named) + (t.other or 0.0))
+            for t in table]
+    missing = [100 * t.missing for t in table]
 
     from matplotlib import colormaps
 
     palette = list(colormaps["tab10"].colors)  # type: ignore[attr-defined]
-    colors = [palette[i % len(palette)] for i in range(len(named))] + [(0.78, 0.78, 0.78)]
-    labels = [f"{c} ({series[c][-1]:.0f}% in {years[-1]})" for c in named] + [
-        f"{_REST} ({series[_REST][-1]:.0f}%)"]
+    colors = [palette[i % len(palette)] for i in range(len(named))]
+    labels = [f"{c} ({series[c][-1]:.0f}% in {years[-1]})" for c in named]
+    rest_label = f"{_OTHER_LABEL} ({rest[-1]:.1f}% in {years[-1]})"
+    missing_label = f"{_MISSING_LABEL} ({missing[-1]:.0f}% in {years[-1]})"
 
-    fig = _figure()
+    fig = _figure(10.5, 6.4)
     ax = fig.add_subplot()
-    if len(years) >= 3:
-        ax.stackplot(years, *series.values(), labels=labels, colors=colors, edgecolor="white", linewidth=0.5)
-        ax.set_xlim(years[0], years[-1])
-        ax.set_xticks(years if len(years) <= 16 else years[:: max(1, len(years) // 12)])
-    else:
-        bottom = [0.0] * len(years)
-        for (_name, values), label, color in zip(series.items(), labels, colors, strict=True):
-            ax.bar(years, values, bottom=bottom, label=label, color=color, edgecolor="white", width=0.6)
-            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-        ax.set_xticks(years)
-        ax.set_xlim(years[0] - 1.5, years[-1] + 1.5)
-    missing = [y for y in range(start, end + 1) if y not in data]
+    stack = [*series.values(), rest, missing]
+    all_labels = [*labels, rest_label, missing_label]
+    all_colors = [*colors, (0.72, 0.72, 0.72), (1.0, 1.0, 1.0)]
+    # one bar a year: a country the data lacks in a year is not drawn as a fall to zero between years
+    bottom = [0.0] * len(years)
+    for i, (values, label, color) in enumerate(zip(stack, all_labels, all_colors, strict=True)):
+        gap = i == len(stack) - 1
+        ax.bar(years, values, bottom=bottom, label=label, color=color, width=0.82,
+               edgecolor="#b22222" if gap else "white", hatch="////" if gap else None, linewidth=0.0 if gap else 0.4)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
+    for t, m in zip(table, missing, strict=True):  # say how much is missing where it matters
+        if m >= 4:
+            ax.text(t.year, 100 - m / 2, f"{m:.0f}%", ha="center", va="center", fontsize=7.5, color="#8b1a1a",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
+    estimated = {t.year for t in table if t.estimated}
+    _estimate_ticks(ax, years, estimated)
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(PercentFormatter())
     ax.set_ylabel("share of world output")
     ax.tick_params(axis="x", labelrotation=45 if len(years) > 8 else 0)
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title(f"Share of world rare-earth {STAGE_WORDS.get(stage, stage)} by country, "
-                 f"{years[0]}–{years[-1]}" if len(years) > 1 else
-                 f"Share of world rare-earth {STAGE_WORDS.get(stage, stage)} by country, {years[0]}",
+    ax.set_title(f"Share of world rare-earth {STAGE_WORDS.get(stage, stage)} by country, {_span(first, last)}",
                  loc="left", fontsize=12, fontweight="bold")
     handles, labs = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labs[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5)
     fig.subplots_adjust(left=0.07, right=0.74, top=0.92)
-    notes = [f"Sources: {summarise_sources(sources)}.",
+    notes = [source_line(k, (t.source for t in table)),
              "Each year from the latest edition that reports it (question top_producers)."]
-    if fallback:
-        notes.append(f"No world total published for {', '.join(map(str, fallback))}: shares of the countries listed.")
-    if missing:
-        notes.append(f"No figures for {', '.join(map(str, missing))}.")
-    thin = [y for y in years if sum(data[y].values()) < 0.75]
-    if thin:
-        notes.append(f"In {', '.join(map(str, thin))} the countries in the data account for under 75% of the "
-                     "world total the source gives: the grey band there includes producers the data lacks.")
-    _caption(fig, " ".join(notes))
+    gaps = [y for y in range(first, last + 1) if y not in years]
+    if gaps:
+        notes.append(f"No figures for {_years(gaps)}.")
+    if estimated:
+        notes.append(f"e: the source marks figures of that year as estimates ({_estimated(table)}).")
+    short = [t.year for t in table if t.missing >= 0.005]
+    if short:
+        notes.append(f"Hatched, not in the data: the part of the world total that no country in the data accounts for "
+                     f"({_years(short)}: the data holds only some of the edition's countries). Other countries: the "
+                     "smaller producers the data itemises and the source's own 'Other countries' figure.")
+    scaled = [t.year for t in table if t.scaled]
+    if scaled:
+        notes.append(f"The countries add to more than the rounded world total (or no total is published) in "
+                     f"{_years(scaled)}: shares scaled to 100%.")
+    _caption(fig, " ".join(notes), width=165)
     return fig
+
+
+def _years(ys: Iterable[int]) -> str:
+    """2010–2013, 2015, 2019: runs of consecutive years folded."""
+    ys = sorted(set(ys))
+    runs: list[list[int]] = []
+    for y in ys:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(_span(r[0], r[-1]) for r in runs)
+
+
+def _estimated(table: Sequence[YearShares]) -> str:
+    by: dict[tuple[str, ...], list[int]] = {}
+    for t in table:
+        if t.estimated:
+            by.setdefault(tuple(sorted(t.estimated)) if len(t.estimated) <= 2 else ("most countries",), []).append(t.year)
+    return "; ".join(f"{_years(ys)}: {', '.join(cs)}" for cs, ys in by.items())
 
 
 # --------------------------------------------------------------------------- concentration
@@ -184,31 +338,44 @@ def production_shares(k: KB, stage: str = "mining", start: int = 2010, end: int 
 
 def concentration_table(k: KB, stages: Iterable[str] | None = None, start: int | None = None,
                         end: int | None = None, progress: Progress | None = None) -> list[dict[str, Any]]:
-    """One row per stage and year with figures: the answer of `supply_concentration`."""
-    have = k.read("MATCH (p:Production) RETURN p.stage AS stage, collect(DISTINCT p.year) AS years")
+    """One row per stage and year with figures: the answer of `supply_concentration`, with
+    ``coverage`` (the share of world output the countries in the data account for, from
+    `top_producers`), ``lower_bound`` (coverage under 95%: the HHI can only be higher) and
+    ``estimated`` (countries whose figures the source marks as estimates)."""
+    have = k.read("MATCH (p:Production) WHERE p.iso3 <> 'WLD' "
+                  "RETURN p.stage AS stage, collect(DISTINCT p.year) AS years")
     years_of = {r["stage"]: sorted(set(r["years"])) for r in have}
     wanted = [s for s in (stages or STAGES) if s in years_of]
     todo = [(s, y) for s in wanted for y in years_of[s]
             if (start is None or y >= start) and (end is None or y <= end)]
+    worlds = {s: _world_rows(k, s) for s in wanted}
     out: list[dict[str, Any]] = []
     for i, (stage, year) in enumerate(todo, start=1):
         rows = _dicts(k.ask("supply_concentration", {"year": year, "stage": stage}))
+        ys = year_shares(k, stage, year, worlds[stage])
         if progress:
             progress(f"supply_concentration {stage} {year}", i, len(todo))
         for r in rows:
             if r.get("hhi") is not None:
-                out.append({"stage": stage, "year": year, **r})
+                coverage = ys.coverage if ys is not None else None
+                out.append({"stage": stage, "year": year, **r, "coverage": coverage,
+                            "lower_bound": coverage is not None and coverage < COVERAGE_FLOOR,
+                            "estimated": ys.estimated if ys is not None else []})
     return out
 
 
 def concentration(k: KB, *, stages: Iterable[str] | None = None, start: int | None = None,
                   end: int | None = None, progress: Progress | None = None) -> Figure:
     """The Herfindahl-Hirschman index of supply over time, mining beside the processing
-    stages (separation, refining, metal, magnets) wherever the data has figures for them."""
+    stages (separation, refining, metal, magnets) wherever the data has figures for them.
+    Where the countries in the data cover under 95% of world output the HHI is a lower
+    bound (hollow marker, arrow up); years with estimated figures are marked "e"."""
+    if start is not None or end is not None:
+        start, end = year_range(k, "mining", start, end)
     rows = concentration_table(k, stages, start, end, progress)
     if not rows:
         raise KBError("no production figures to measure concentration with (is the KB loaded? `kb load`)")
-    fig = _figure()
+    fig = _figure(10.5, 6.4)
     ax = fig.add_subplot()
     ax.axhspan(2500, 10000, color="#d62728", alpha=0.06, lw=0)
     ax.axhline(2500, color="#d62728", lw=0.8, ls="--", alpha=0.7)
@@ -220,42 +387,69 @@ def concentration(k: KB, *, stages: Iterable[str] | None = None, start: int | No
     styles = {"mining": ("#1f77b4", "o"), "separation": ("#ff7f0e", "s"), "refining": ("#2ca02c", "D"),
               "metal": ("#9467bd", "^"), "magnets": ("#8c564b", "P")}
     all_years: list[int] = []
+    any_bound = False
     for stage in STAGES:
         pts = sorted((r for r in rows if r["stage"] == stage), key=lambda r: r["year"])
         if not pts:
             continue
         color, marker = styles[stage]
-        xs, ys = [p["year"] for p in pts], [p["hhi"] for p in pts]
-        all_years += xs
+        dx = _NUDGE.get(stage, 0.0)  # processing stages share few years: keep their markers apart
+        xs, ys = [p["year"] + dx for p in pts], [p["hhi"] for p in pts]
+        all_years += [p["year"] for p in pts]
         last = pts[-1]
         label = STAGE_WORDS[stage].capitalize()
         if stage != "mining":  # a few points: say who leads in the legend, not beside crowded markers
             label += f" (HHI {last['hhi']:,.0f}; {last['top_country']} {100 * last['top_share']:.0f}% in {last['year']})"
-        ax.plot(xs, ys, marker=marker, color=color, lw=2 if stage == "mining" else 1.5,
-                ms=5 if len(xs) > 1 else 9, label=label)
+        size = 5 if len(xs) > 1 else 9
+        ax.plot(xs, ys, color=color, lw=2 if stage == "mining" else 1.5, label=label, marker=marker, ms=size,
+                markevery=[i for i, p in enumerate(pts) if not p["lower_bound"]])
+        bound = [p for p in pts if p["lower_bound"]]
+        if bound:
+            any_bound = True
+            ax.plot([p["year"] + dx for p in bound], [p["hhi"] for p in bound], ls="none", marker=marker, ms=size + 1,
+                    mfc="white", mec=color, mew=1.5)
+            for p in bound:
+                ax.annotate("", xy=(p["year"] + dx, p["hhi"] + 650), xytext=(p["year"] + dx, p["hhi"] + 120),
+                            arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.0})
         if stage == "mining":
-            for p in [pts[0], pts[-1]] if len(pts) > 1 else pts:
+            for p, off in [(pts[0], (-4, 10)), (pts[-1], (6, -14))] if len(pts) > 1 else [(pts[0], (6, -14))]:
                 ax.annotate(f"{p['top_country']} {100 * p['top_share']:.0f}%", (p["year"], p["hhi"]),
-                            textcoords="offset points", xytext=(6, 6), fontsize=8, color=color)
-    lo, hi = min(all_years), max(all_years)
+                            textcoords="offset points", xytext=off, fontsize=8, color=color)
+    if any_bound:
+        ax.plot([], [], ls="none", marker="o", mfc="white", mec="#444444", mew=1.5,
+                label=f"lower bound: the countries in the data cover under {COVERAGE_FLOOR:.0%} of world output")
+    lo, hi = (start, end) if start is not None and end is not None else (min(all_years), max(all_years))
     ax.set_xlim(lo - 0.7, hi + 1.3)
     span = list(range(lo, hi + 1))
-    ax.set_xticks(span if len(span) <= 16 else span[:: max(1, len(span) // 12)])
+    estimated = {r["year"] for r in rows if r["estimated"] and r["stage"] == "mining"}
+    _estimate_ticks(ax, span, estimated)
     ax.tick_params(axis="x", labelrotation=45 if len(span) > 8 else 0)
     ax.set_ylim(0, 10500)
     ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
     ax.set_ylabel("Herfindahl-Hirschman index (0-10,000)")
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title("How concentrated rare-earth supply is, by stage", loc="left", fontsize=12, fontweight="bold")
+    ax.set_title(f"How concentrated rare-earth supply is, by stage, {_span(lo, hi)}", loc="left",
+                 fontsize=12, fontweight="bold")
     ax.legend(loc="lower right", frameon=True, framealpha=0.9, edgecolor="#dddddd", fontsize=8.5)
     fig.subplots_adjust(left=0.08, right=0.97, top=0.92)
     stages_seen = [s for s in STAGES if any(r["stage"] == s for r in rows)]
-    notes = [f"Sources: {summarise_sources(r['source'] for r in rows)}.",
+    notes = [source_line(k, (r["source"] for r in rows)),
              "HHI = sum of squared percentage shares of world output (question supply_concentration); "
              "the largest producer and its share are named for the first and last years."]
+    bounds = [r for r in rows if r["lower_bound"]]
+    if bounds:
+        notes.append("Hollow markers with an arrow: the countries in the data account for under 95% of the "
+                     "world total (" + ", ".join(f"{r['year']} {math.floor(100 * r['coverage'])}%" for r in bounds
+                                                 if r["stage"] == "mining")
+                     + "), so the HHI is a lower bound; the dips there are partly missing data.")
+    if estimated:
+        notes.append("e: the source marks mine production figures of that year as estimates.")
+    gaps = [y for y in span if y not in {r["year"] for r in rows}]
+    if gaps:
+        notes.append(f"No figures for {_years(gaps)}.")
     if stages_seen == ["mining"]:
         notes.append("The data holds no processing-stage figures.")
-    _caption(fig, " ".join(notes))
+    _caption(fig, " ".join(notes), width=165)
     return fig
 
 
@@ -268,4 +462,8 @@ def save(fig: Figure, path: Any) -> None:
     if fmt not in ("png", "svg", "pdf"):
         raise KBError(f"{p.name}: write charts to a .png, .svg or .pdf file")
     p.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(p, format=fmt, dpi=150 if fmt == "png" else None)
+    import matplotlib
+
+    # SVG keeps its text as <text> (selectable, editable), not outlines; PDF embeds TrueType fonts
+    with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
+        fig.savefig(p, format=fmt, dpi=150 if fmt == "png" else None)

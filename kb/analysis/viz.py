@@ -45,9 +45,25 @@ LIMIT $limit
 
 COLORS = {
     "Country": "#4e79a7", "Element": "#f28e2b", "Use": "#edc948", "Technology": "#b07aa1",
-    "Commodity": "#9c755f", "Organisation": "#59a14f", "Facility": "#76b7b2", "Dispute": "#e15759",
-    "Measure": "#ff9da7", "Agreement": "#8cd17d", "Event": "#bab0ac", "Source": "#d4d4d4",
+    "Commodity": "#9c755f", "Organisation": "#59a14f", "Facility": "#9c9ede", "Dispute": "#e15759",
+    "Measure": "#ff9da7", "Agreement": "#17becf", "Event": "#bab0ac", "Source": "#d4d4d4",
 }
+#: relationship types drawn apart (colour, width, dashes); the rest are grey
+EDGE_STYLES: dict[str, tuple[str, float, bool]] = {
+    "COMPLAINANT_IN": ("#c0392b", 3.0, False), "RESPONDENT_IN": ("#2c3e50", 3.0, False),
+    "THIRD_PARTY_IN": ("#b0b0b0", 1.0, True), "CHALLENGES": ("#e67e22", 2.0, False),
+    "IMPOSED": ("#8e44ad", 2.0, False), "PARTY_TO": ("#16a085", 2.0, False), "COVERS": ("#f39c12", 1.2, False),
+    "USED_IN": ("#d35400", 1.5, False), "ENABLES": ("#8e6bb0", 1.5, False), "TARGETS": ("#c0392b", 2.0, True),
+}
+_EDGE_DEFAULT = ("#9a9a9a", 1.0, False)
+#: what a found node brings along, so a picture is not a set of isolated dots: a use, the technologies it enables
+EXPAND = {"Use": ("ENABLES", "Technology")}
+_EXPAND_CYPHER = """
+UNWIND $pairs AS pair
+MATCH (a)-[r]->(b) WHERE pair[0] IN labels(a) AND type(r) = pair[1] AND pair[2] IN labels(b)
+  AND a.names_lc IS NOT NULL AND any(x IN a.names_lc WHERE x IN $names)
+RETURN DISTINCT b.name AS name
+"""
 #: properties worth showing when hovering a node, in this order
 SHOWN = ("name", "title", "kind", "date", "requested", "status", "start", "end", "year", "tonnes", "rate",
          "sector", "group", "atomic_number", "publisher", "url", "description")
@@ -69,6 +85,12 @@ class Subgraph:
     @property
     def labels(self) -> list[str]:
         return sorted({n["label"] for n in self.nodes})
+
+    @property
+    def subjects(self) -> list[str]:
+        """The ids of the nodes the question is about: those whose key is a parameter's value."""
+        given = {str(v).casefold() for v in self.params.values() if isinstance(v, (str, int))}
+        return [n["id"] for n in self.nodes if str(n["key"]).casefold() in given]
 
 
 def mentioned(rows: Sequence[Mapping[str, Any]], params: Mapping[str, Any] | None = None) -> list[str]:
@@ -103,6 +125,12 @@ def subgraph(k: KB, question: str, params: Mapping[str, Any] | None = None, *, i
     rows = answer.to_dicts()
     names = mentioned(rows, given)
     found = k.read(SUBGRAPH_CYPHER, {"names": names, "sources": include_sources, "limit": limit}) if names else []
+    pairs = [[lab, *EXPAND[lab]] for lab in sorted({r["label"] for r in found}) if lab in EXPAND]
+    if pairs:
+        more = [r["name"] for r in k.read(_EXPAND_CYPHER, {"pairs": pairs, "names": names}) if r["name"]]
+        if more:
+            names = sorted(set(names) | set(mentioned([{"n": more}])))
+            found = k.read(SUBGRAPH_CYPHER, {"names": names, "sources": include_sources, "limit": limit})
     g = Subgraph(question, given, rows)
     ids: set[str] = set()
     for r in found:
@@ -127,7 +155,7 @@ def _caption(label: str, key: str, props: Mapping[str, Any]) -> str:
         text = str(key) if label == "Dispute" else f"{props.get('name') or key} ({key})"
     else:
         text = str(props.get("name") or props.get("title") or key)
-    return text if len(text) <= 38 else text[:36].rstrip() + "…"
+    return text if len(text) <= 30 else text[:28].rstrip() + "…"
 
 
 def _tooltip(n: Mapping[str, Any]) -> str:
@@ -149,13 +177,14 @@ _OPTIONS = {
     "nodes": {"shape": "dot", "font": {"size": 14, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
               "borderWidth": 1},
     "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "color": {"color": "#9a9a9a", "highlight": "#333333"},
-              "font": {"size": 9, "color": "#666666", "align": "middle", "strokeWidth": 2}, "smooth": {"type": "dynamic"},
+              "font": {"size": 12, "color": "#444444", "align": "middle", "strokeWidth": 3}, "smooth": {"type": "dynamic"},
               "width": 1},
     "physics": {"solver": "forceAtlas2Based",
-                "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 120, "springConstant": 0.06,
-                                     "avoidOverlap": 0.4},
-                "stabilization": {"enabled": True, "iterations": 400, "fit": True}},
+                "forceAtlas2Based": {"gravitationalConstant": -120, "springLength": 170, "springConstant": 0.04,
+                                     "avoidOverlap": 1.0},
+                "stabilization": {"enabled": True, "iterations": 1000, "fit": True}},
     "interaction": {"hover": True, "tooltipDelay": 120, "navigationButtons": False, "keyboard": True},
+    "layout": {"randomSeed": 7},
 }
 
 _EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']https?://""", re.I)
@@ -170,13 +199,22 @@ def page(g: Subgraph, *, title: str | None = None, description: str = "", engine
     for e in g.relationships:
         degree[e["start"]] = degree.get(e["start"], 0) + 1
         degree[e["end"]] = degree.get(e["end"], 0) + 1
+    subjects = set(g.subjects)
     for n in g.nodes:
         color = COLORS.get(n["label"], "#97c2fc")
-        net.add_node(n["id"], label=n["caption"], title=_tooltip(n), color=color,
-                     size=12 + 3 * min(degree.get(n["id"], 0), 8))
-    labelled = len(g.relationships) <= 40  # beyond that the labels hide the picture; hover shows the type
+        if n["id"] in subjects:  # the subject of the question: large, ringed, bold
+            net.add_node(n["id"], label=n["caption"], title=_tooltip(n), size=34, borderWidth=5,
+                         color={"background": color, "border": "#111111"},
+                         font={"size": 20, "face": "sans-serif", "bold": {"size": 20}, "multi": "md"},
+                         shape="dot")
+        else:
+            net.add_node(n["id"], label=n["caption"], title=_tooltip(n), color=color,
+                         size=12 + 3 * min(degree.get(n["id"], 0), 8))
+    labelled = len(g.relationships) <= 40  # beyond that the labels hide the picture; colour and hover give the type
     for e in g.relationships:
-        net.add_edge(e["start"], e["end"], title=e["type"], **({"label": e["type"]} if labelled else {}))
+        colour, width, dashes = EDGE_STYLES.get(e["type"], _EDGE_DEFAULT)
+        net.add_edge(e["start"], e["end"], title=e["type"], color=colour, width=width, dashes=dashes,
+                     **({"label": e["type"].lower().replace("_", " ")} if labelled else {}))
     net.set_options(json.dumps(_OPTIONS))
     body = net.generate_html(notebook=False)
     # pyvis' template links Bootstrap from a CDN whatever the mode; the page does not need it
@@ -194,7 +232,11 @@ def page(g: Subgraph, *, title: str | None = None, description: str = "", engine
     types: dict[str, int] = {}
     for e in g.relationships:
         types[e["type"]] = types.get(e["type"], 0) + 1
-    rel_line = " &middot; ".join(f"{html.escape(t)} {n}" for t, n in sorted(types.items()))
+    rel_line = "".join(
+        f'<span class="kb-key"><span class="kb-line" style="border-top:{max(2, round(EDGE_STYLES.get(t, _EDGE_DEFAULT)[1]))}px '
+        f'{"dashed" if EDGE_STYLES.get(t, _EDGE_DEFAULT)[2] else "solid"} {EDGE_STYLES.get(t, _EDGE_DEFAULT)[0]}"></span>'
+        f"{html.escape(t.lower().replace('_', ' '))} {n}</span>" for t, n in sorted(types.items()))
+    subject_line = ", ".join(html.escape(n["caption"]) for n in g.nodes if n["id"] in subjects)
     cited = sorted({str(r["source"]) for r in g.rows if r.get("source")})
     sources = ("<p class='kb-src'><b>The answer cites:</b> " + "; ".join(html.escape(s) for s in cited[:12])
                + (f" and {len(cited) - 12} more" if len(cited) > 12 else "") + "</p>") if cited else ""
@@ -207,6 +249,7 @@ def page(g: Subgraph, *, title: str | None = None, description: str = "", engine
   .kb-dot {{ display: inline-block; width: 11px; height: 11px; border-radius: 50%; margin-right: 5px;
             vertical-align: -1px; border: 1px solid #888; }}
   .kb-src {{ font-size: 12px !important; color: #666 !important; }}
+  .kb-line {{ display: inline-block; width: 26px; height: 0; margin-right: 5px; vertical-align: 3px; }}
   #mynetwork {{ border: 1px solid #ddd !important; }}
   div.vis-tooltip {{ white-space: pre-line; font-size: 12px; max-width: 420px; }}
 </style>
@@ -216,12 +259,31 @@ def page(g: Subgraph, *, title: str | None = None, description: str = "", engine
   <p>{len(g.rows)} answer row{'s' if len(g.rows) != 1 else ''} &middot; {len(g.nodes)} nodes &middot;
      {len(g.relationships)} relationships{(' &middot; ' + html.escape(engine)) if engine else ''}
      &middot; drag to move, scroll to zoom, hover for properties</p>
+  {f"<p><b>Subject:</b> {subject_line} (ringed)</p>" if subject_line else ""}
   <p>{legend}</p>
-  <p class="kb-src">{rel_line}</p>
+  <p>{rel_line}</p>
   {sources}
 </div>
 """
     body = body.replace("<body>", "<body>" + header, 1)
+    # vis-network draws text in graph units, so fitting a large graph shrinks it: keep labels at least
+    # 14 px (relationship labels 12 px, the subject's 20 px) on screen at any zoom
+    keep_legible = f"""<script>
+(function () {{
+  var subjects = {json.dumps(sorted(subjects))};
+  function legible() {{
+    var s = network.getScale();
+    network.setOptions({{nodes: {{font: {{size: Math.max(14, 14 / s)}}}}, edges: {{font: {{size: Math.max(12, 12 / s)}}}}}});
+    network.body.data.nodes.update(subjects.map(function (id) {{
+      return {{id: id, font: {{size: Math.max(20, 20 / s), bold: true}}}}; }}));
+  }}
+  network.once("stabilizationIterationsDone", function () {{ network.fit(); legible(); }});
+  network.on("zoom", legible);
+}})();
+</script>
+"""
+    head, sep, tail = body.rpartition("</body>")
+    body = head + keep_legible + sep + tail if sep else body + keep_legible
     return body.replace("<html>", '<!DOCTYPE html>\n<html lang="en">', 1).replace(
         "<head>", f"<head>\n<title>{html.escape(heading)} - Rare Earth KB</title>", 1)
 
@@ -239,6 +301,10 @@ def render(k: KB, question: str, params: Mapping[str, Any] | None = None, out_pa
     if not g.nodes:
         raise KBError(f"the answer to {question} names no entity in the graph: nothing to draw"
                       + ("" if g.rows else " (it has no rows; is the KB loaded?)"))
+    if not g.relationships and len(g.nodes) > 1:
+        raise KBError(f"{question} answers with a table, not a graph shape: its {len(g.nodes)} entities have no "
+                      f"relationships among them (see `kb query {question}`"
+                      + ("; `kb plot production` for a chart)" if question == "top_producers" else ")"))
     text = page(g, title=title, description=q.description, engine=f"{k.engine} {k.version()}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")

@@ -20,6 +20,8 @@ def console(
     write: Annotated[bool, typer.Option("--write", help="allow statements that change the graph (default: read-only)")] = False,
     fmt: FormatOpt = Format.table,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="from stdin: stop at the first failed statement")] = False,
+    max_rows: Annotated[int, typer.Option("--max-rows", help="show at most this many rows of an answer, then "
+                                          "'N more rows' (0: all; :maxrows changes it)")] = 1000,
 ) -> None:
     """An interactive Cypher console in the manner of cypher-shell, read-only unless --write.
 
@@ -38,7 +40,7 @@ def console(
     scripted = not sys.stdin.isatty()
     with opened() as k:
         width = out.width if not scripted else max(out.width, 120)
-        session = Session(k, write=write, fmt=fmt, width=width, color=sys.stdout.isatty())
+        session = Session(k, write=write, fmt=fmt, width=width, color=sys.stdout.isatty(), max_rows=max_rows)
         if scripted:
             failed = run_script(session, sys.stdin.read(), sys.stdout, sys.stderr, fail_fast=fail_fast,
                                 quiet=state.quiet)
@@ -64,8 +66,8 @@ app.add_typer(plot_app, name="plot")
 def plot_production(
     out: Annotated[Path, typer.Option("--out", "-o", help="the chart file: .png, .svg or .pdf")],
     stage: Annotated[str, typer.Option("--stage", help="mining, separation, refining, metal or magnets")] = "mining",
-    start: Annotated[int, typer.Option("--from", help="first year")] = 2010,
-    end: Annotated[int, typer.Option("--to", help="last year")] = 2024,
+    start: Annotated[int | None, typer.Option("--from", help="first year (default: the first with figures)")] = None,
+    end: Annotated[int | None, typer.Option("--to", help="last year (default: the last with figures)")] = None,
     top: Annotated[int, typer.Option("--top", help="countries named; the rest are drawn together")] = 6,
 ) -> None:
     """Each country's share of world output over time, stacked, from `top_producers`.
