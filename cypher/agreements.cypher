@@ -1,7 +1,9 @@
 // name: agreements
-// description: Agreements to diversify rare-earth supply, optionally only those a country is party to (itself or through its organisations).
+// description: Agreements to diversify rare-earth supply, optionally only those a country is party to (itself or through its organisations), in date order, a page at a time.
 // mode: read
 // param: iso3: Country | None = None - ISO3 code, name or alias of a country; null for all
+// param: limit: int = 100 - how many agreements (a page)
+// param: offset: int = 0 - how many to skip first (the next page starts at offset + limit)
 // column: name: str - the agreement
 // column: date: str - date signed or announced
 // column: parties: list[str] - countries party to it (ISO3)
@@ -10,22 +12,24 @@
 // column: tonnes_per_year: float | None - volume a year, where published
 // column: status: str | None - where it stands
 // column: source: str - title of the first source cited
+// The page is chosen first (filter, order, SKIP/LIMIT on the agreements alone), so the
+// collects below run for one page, not for every agreement.
 MATCH (a:Agreement)
+WHERE $iso3 IS NULL
+   OR (a)<-[:PARTY_TO]-(:Country {iso3: $iso3})
+   OR (a)<-[:PARTY_TO]-(:Organisation)-[:BASED_IN]->(:Country {iso3: $iso3})
+WITH a ORDER BY a.date, a.name, a.id SKIP $offset LIMIT $limit
 OPTIONAL MATCH (c:Country)-[:PARTY_TO]->(a)
 WITH a, c ORDER BY c.iso3
-WITH a, collect(c) AS countries
+WITH a, collect(c.iso3) AS parties
 OPTIONAL MATCH (o:Organisation)-[:PARTY_TO]->(a)
-OPTIONAL MATCH (o)-[:BASED_IN]->(oc:Country)
-WITH a, countries, o, oc ORDER BY o.name
-WITH a, countries, collect(DISTINCT o.name) AS organisations, collect(DISTINCT oc) AS org_countries
-WHERE $iso3 IS NULL
-   OR any(x IN countries WHERE x.iso3 = $iso3)
-   OR any(x IN org_countries WHERE x.iso3 = $iso3)
+WITH a, parties, o ORDER BY o.name
+WITH a, parties, collect(DISTINCT o.name) AS organisations
 OPTIONAL MATCH (a)-[:COVERS]->(e:Element)
-WITH a, countries, organisations, e ORDER BY e.atomic_number
-WITH a, countries, organisations, collect(DISTINCT e.symbol) AS elements
+WITH a, parties, organisations, e ORDER BY e.atomic_number
+WITH a, parties, organisations, collect(DISTINCT e.symbol) AS elements
 OPTIONAL MATCH (a)-[:SOURCED_FROM]->(s:Source)
-WITH a, countries, organisations, elements, s ORDER BY s.date, s.id
-RETURN a.name AS name, a.date AS date, [x IN countries | x.iso3] AS parties, organisations, elements,
+WITH a, parties, organisations, elements, s ORDER BY s.date, s.id
+RETURN a.name AS name, a.date AS date, parties, organisations, elements,
        a.tonnes_per_year AS tonnes_per_year, a.status AS status, collect(s.title)[0] AS source
 ORDER BY date, name

@@ -97,6 +97,9 @@ class KB:
         answer: Rows[Any] = Rows([chosen.model_validate(r) for r in rows], cols)
         if not answer:
             answer.notes += self._year_notes(q.cypher, bound)
+        elif "offset" in bound and len(answer) == bound.get("limit"):  # a full page: say how to get the next
+            answer.notes.append(f"{len(answer)} rows from offset {bound['offset']}; the next page: "
+                                f"offset={bound['offset'] + len(answer)} (limit={bound['limit']})")
         return answer
 
     def _year_notes(self, cypher: str, bound: Mapping[str, Any]) -> list[str]:
