@@ -82,15 +82,9 @@ class KB:
         """Run a canned question by name. Parameters are checked against its header
         (a clear `QueryError` before anything is sent) and travel as Cypher parameters.
         Rows come back as the question's row model (``model`` overrides it)."""
-        from kb.queries import catalog
         from kb.queries.api import ROW_MODELS
 
-        q = catalog.get(name)
-        bound = q.bind(dict(params or {}))
-        for p in q.params:  # names -> keys, one resolver for every front end
-            if p.entity and bound.get(p.name) is not None:
-                labels = ENTITY_TYPES[p.entity]
-                bound[p.name] = self.resolver().resolve(bound[p.name], labels).key
+        q, bound = self._bind(name, params)
         rows = self.backend.read(q.cypher, bound) if q.reads else self.backend.write(q.cypher, bound)[0]
         chosen: type[RowModel] = model or ROW_MODELS.get(name) or RowModel
         cols = [c.name for c in q.columns]
@@ -101,6 +95,24 @@ class KB:
             answer.notes.append(f"{len(answer)} rows from offset {bound['offset']}; the next page: "
                                 f"offset={bound['offset'] + len(answer)} (limit={bound['limit']})")
         return answer
+
+    def _bind(self, name: str, params: Mapping[str, Any] | None) -> tuple[Any, dict[str, Any]]:
+        """The question and its parameters checked, defaulted and resolved to keys."""
+        from kb.queries import catalog
+
+        q = catalog.get(name)
+        bound = q.bind(dict(params or {}))
+        for p in q.params:  # names -> keys, one resolver for every front end
+            if p.entity and bound.get(p.name) is not None:
+                labels = ENTITY_TYPES[p.entity]
+                bound[p.name] = self.resolver().resolve(bound[p.name], labels).key
+        return q, bound
+
+    def profile(self, name: str, params: Mapping[str, Any] | None = None) -> list[str]:
+        """The engine's profile of a canned question (PROFILE on Neo4j, GRAPH.PROFILE on
+        FalkorDB): one line per plan operator with the rows it produced. It runs the question."""
+        q, bound = self._bind(name, params)
+        return self.backend.profile(q.cypher, bound)
 
     def _year_notes(self, cypher: str, bound: Mapping[str, Any]) -> list[str]:
         """For an empty answer to a question asked for years: the years the data covers."""

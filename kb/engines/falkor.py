@@ -151,6 +151,19 @@ class FalkorBackend(Backend):
         text = self._plan(query, params)
         return not any(op in text for op in _WRITE_OPS)
 
+    def profile(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
+        _check_values(query, dict(params or {}))
+        try:  # GRAPH.PROFILE runs the statement: only reads get here
+            if not self.explain_is_read(query, params):
+                raise ReadOnlyError("refused: only reads are profiled")
+            res = self.graph.profile(query, dict(params or {}))
+        except ReadOnlyError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise BackendError(f"FalkorDB: {exc}") from None
+        lines = getattr(res, "plan", None)  # the server's text, with records and time per operator
+        return [str(x) for x in (lines if isinstance(lines, list) else str(res).splitlines())]
+
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return self._rows(self._query(query, params, read_only=True))
 
