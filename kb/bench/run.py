@@ -66,6 +66,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "search": [{"text": "neodymi"}, {"text": "sillamae"}],
     "articles_mentioning": [{"names": ["Japan", "India"]}],
     "co_mentions": [{"name": "Japan"}],
+    "figure_vintages": [{"iso3": "USA", "year": 2021}],
 }
 
 #: the issue's targets
