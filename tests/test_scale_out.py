@@ -148,6 +148,5 @@ def test_falkordb_primary_with_a_replica_answers_every_question(both_loaded, tmp
 
 
 def test_a_replica_that_cannot_be_reached_is_a_clear_error(tmp_path):
-    with primary_and_replica(tmp_path) as (p, _r):
-        with pytest.raises(BackendError, match="cannot reach FalkorDB"):
-            kb.connect(f"falkordb://127.0.0.1:{p}?replica=127.0.0.1:{free_port()}")
+    with primary_and_replica(tmp_path) as (p, _r), pytest.raises(BackendError, match="cannot reach FalkorDB"):
+        kb.connect(f"falkordb://127.0.0.1:{p}?replica=127.0.0.1:{free_port()}")
