@@ -12,12 +12,16 @@
 // column: tonnes_per_year: float | None - volume a year, where published
 // column: status: str | None - where it stands
 // column: source: str - title of the first source cited
-// The page is chosen first (filter, order, SKIP/LIMIT on the agreements alone), so the
-// collects below run for one page, not for every agreement.
+// The country's agreements are found from the country (nothing when $iso3 is null), then the
+// page is chosen (filter, order, SKIP/LIMIT on the agreements alone), so the collects below run
+// for one page, not for every agreement. (A pattern predicate per agreement instead cost FalkorDB
+// ~250 ms at 900 agreements even with $iso3 null: it evaluates the OR's pattern first.)
+OPTIONAL MATCH (:Country {iso3: $iso3})-[:PARTY_TO]->(a1:Agreement)
+WITH collect(DISTINCT a1.id) AS own
+OPTIONAL MATCH (:Country {iso3: $iso3})<-[:BASED_IN]-(:Organisation)-[:PARTY_TO]->(a2:Agreement)
+WITH own, collect(DISTINCT a2.id) AS via_organisations
 MATCH (a:Agreement)
-WHERE $iso3 IS NULL
-   OR (a)<-[:PARTY_TO]-(:Country {iso3: $iso3})
-   OR (a)<-[:PARTY_TO]-(:Organisation)-[:BASED_IN]->(:Country {iso3: $iso3})
+WHERE $iso3 IS NULL OR a.id IN own OR a.id IN via_organisations
 WITH a ORDER BY a.date, a.name, a.id SKIP $offset LIMIT $limit
 OPTIONAL MATCH (c:Country)-[:PARTY_TO]->(a)
 WITH a, c ORDER BY c.iso3
