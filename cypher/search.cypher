@@ -2,7 +2,8 @@
 // description: Entities whose name, code or alias matches the text, case- and accent-insensitively, best matches first.
 // mode: read
 // param: text: str - what to look for (a name, code or part of one)
-// param: limit: int = 20 - how many results
+// param: limit: int = 20 - how many results (a page)
+// param: offset: int = 0 - how many to skip first (the next page starts at offset + limit)
 // column: name: str - the entity's name
 // column: label: str - what kind of entity it is
 // column: key: str - its natural key (ISO3, symbol, id, code)
@@ -19,5 +20,5 @@ WITH n, CASE
     ELSE 0.5 END AS score
 RETURN coalesce(n.name, n.title, n.code) AS name, labels(n)[0] AS label,
        coalesce(n.iso3, n.symbol, n.code, n.id) AS key, score
-ORDER BY score DESC, name
-LIMIT $limit
+ORDER BY score DESC, name, label, key
+SKIP $offset LIMIT $limit

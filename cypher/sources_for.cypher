@@ -2,6 +2,8 @@
 // description: Where the facts about an entity come from: the sources of its record, of figures about it, and the claims sources make about it.
 // mode: read
 // param: name: Entity - name, code or alias of the entity
+// param: limit: int = 100 - how many rows (a page)
+// param: offset: int = 0 - how many to skip first (the next page starts at offset + limit)
 // column: title: str - the publication
 // column: publisher: str - who published it
 // column: date: str - when
@@ -19,4 +21,5 @@ UNWIND own + figures + claims AS x
 WITH x WHERE x.s IS NOT NULL
 WITH DISTINCT x.s AS s, x.claim AS claim
 RETURN s.title AS title, s.publisher AS publisher, s.date AS date, s.url AS url, claim
-ORDER BY date, title, claim
+ORDER BY date, title, claim, url
+SKIP $offset LIMIT $limit

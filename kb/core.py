@@ -85,8 +85,23 @@ class KB:
         (a clear `QueryError` before anything is sent) and travel as Cypher parameters.
         Rows come back as the question's row model (``model`` overrides it). ``timeout``:
         a time limit in seconds for a question that reads."""
-        from kb.queries import catalog
         from kb.queries.api import ROW_MODELS
+
+        q, bound = self._bind(name, params)
+        rows = self.backend.read(q.cypher, bound, timeout=timeout) if q.reads else self.backend.write(q.cypher, bound)[0]
+        chosen: type[RowModel] = model or ROW_MODELS.get(name) or RowModel
+        cols = [c.name for c in q.columns]
+        answer: Rows[Any] = Rows([chosen.model_validate(r) for r in rows], cols)
+        if not answer:
+            answer.notes += self._year_notes(q.cypher, bound)
+        elif "offset" in bound and len(answer) == bound.get("limit"):  # a full page: say how to get the next
+            answer.notes.append(f"{len(answer)} rows from offset {bound['offset']}; the next page: "
+                                f"offset={bound['offset'] + len(answer)} (limit={bound['limit']})")
+        return answer
+
+    def _bind(self, name: str, params: Mapping[str, Any] | None) -> tuple[Any, dict[str, Any]]:
+        """The question and its parameters checked, defaulted and resolved to keys."""
+        from kb.queries import catalog
 
         q = catalog.get(name)
         bound = q.bind(dict(params or {}))
@@ -98,13 +113,13 @@ class KB:
                     bound[p.name] = list(dict.fromkeys(keys))
                 else:
                     bound[p.name] = self.resolver().resolve(bound[p.name], labels).key
-        rows = self.backend.read(q.cypher, bound, timeout=timeout) if q.reads else self.backend.write(q.cypher, bound)[0]
-        chosen: type[RowModel] = model or ROW_MODELS.get(name) or RowModel
-        cols = [c.name for c in q.columns]
-        answer: Rows[Any] = Rows([chosen.model_validate(r) for r in rows], cols)
-        if not answer:
-            answer.notes += self._year_notes(q.cypher, bound)
-        return answer
+        return q, bound
+
+    def profile(self, name: str, params: Mapping[str, Any] | None = None) -> list[str]:
+        """The engine's profile of a canned question (PROFILE on Neo4j, GRAPH.PROFILE on
+        FalkorDB): one line per plan operator with the rows it produced. It runs the question."""
+        q, bound = self._bind(name, params)
+        return self.backend.profile(q.cypher, bound)
 
     def _year_notes(self, cypher: str, bound: Mapping[str, Any]) -> list[str]:
         """For an empty answer to a question asked for years: the years the data covers."""

@@ -234,3 +234,22 @@ def test_rows_convert_to_dataframe_and_json(loaded_kb):
     assert list(df.columns)[:4] == ["country", "iso3", "tonnes", "share"] and len(df) == 3
     assert json.loads(rows.to_json())[0]["iso3"] == "CHN"
     assert not math.isnan(df["tonnes"].iloc[0])
+
+
+def test_connection_paths_are_the_shortest_only(loaded_kb):
+    # Japan and Neodymium meet through an agreement or an event: 2 hops. Every path returned is
+    # a shortest one (the old text enumerated every path up to max_hops, 3- and 4-hop ones too).
+    rows = loaded_kb.queries.connection_paths(source="Japan", target="Nd", max_hops=4)
+    assert rows and {r.hops for r in rows} == {2}
+    assert ["PARTY_TO", "COVERS"] in [r.relationships for r in rows]
+    assert not loaded_kb.queries.connection_paths(source="Japan", target="Nd", max_hops=1)
+
+
+def test_pages_cover_the_whole_answer(loaded_kb):
+    everything = loaded_kb.queries.timeline(start_year=1990, end_year=2035, limit=1000)
+    assert len(everything) > 10 and not everything.notes
+    pages = [loaded_kb.queries.timeline(start_year=1990, end_year=2035, limit=7, offset=o) for o in range(0, len(everything), 7)]
+    assert [r.event for p in pages for r in p] == [r.event for r in everything]
+    assert "offset=7" in pages[0].notes[0]
+    assert len(loaded_kb.queries.agreements(limit=5)) == 5
+    assert len(loaded_kb.queries.agreements()) == len(loaded_kb.queries.agreements(limit=1000))  # default 100 > 26

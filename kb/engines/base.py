@@ -85,6 +85,10 @@ class Backend(ABC):
     def explain_is_read(self, query: str, params: Mapping[str, Any] | None = None) -> bool:
         """Whether the engine plans ``query`` as read-only (without running it)."""
 
+    @abstractmethod
+    def profile(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
+        """Run a read and return the engine's profile of it, one line per plan operator."""
+
     def clear(self) -> None:
         """Delete every node and relationship of this knowledge base (schema stays),
         in bounded transactions so a large graph does not need one huge one."""

@@ -81,12 +81,23 @@ def _counters(res: Any) -> Counters:
 class FalkorBackend(Backend):
     engine = "falkordb"
 
-    def __init__(self, db: Any, graph: str, location: str, on_close: Any = None):
+    def __init__(self, db: Any, graph: str, location: str, on_close: Any = None, replica: Any = None):
         self.db = db
         self.graph_name = graph
         self.graph = db.select_graph(graph)
+        # a replica of ``db`` (``?replica=host:port``): reads go there as GRAPH.RO_QUERY, writes
+        # to the primary, each write waits until the replica has it (read-your-writes)
+        self.replica = replica
+        self.read_graph = replica.select_graph(graph) if replica is not None else self.graph
         self.location = f"{location} (graph {graph})"
         self._on_close = on_close
+
+    def _wait_for_replica(self) -> None:
+        if self.replica is None:
+            return
+        acked = self.db.connection.execute_command("WAIT", 1, 10_000)
+        if int(acked) < 1:
+            raise BackendError("FalkorDB: the write reached the primary but no replica acknowledged it within 10 s")
 
     def _query(self, query: str, params: Mapping[str, Any] | None, read_only: bool,
                timeout: float | None = None) -> Any:
@@ -119,16 +130,19 @@ class FalkorBackend(Backend):
         import redis
 
         if not read_only:
-            return self.graph.query(query, params)
+            res = self.graph.query(query, params)
+            self._wait_for_replica()
+            return res
         ms = max(1, int(timeout * 1000)) if timeout is not None else None
         try:
-            return self.graph.ro_query(query, params, timeout=ms)
+            return self.read_graph.ro_query(query, params, timeout=ms)
         except redis.exceptions.ResponseError as exc:
             if "empty key" not in str(exc):
                 raise
             # the graph does not exist yet: make it (empty) so reads see an empty graph
             self.graph.query("CREATE (n:_KbInit) DELETE n")
-            return self.graph.ro_query(query, params, timeout=ms)
+            self._wait_for_replica()
+            return self.read_graph.ro_query(query, params, timeout=ms)
 
     @staticmethod
     def _rows(res: Any) -> list[Row]:
@@ -154,6 +168,19 @@ class FalkorBackend(Backend):
         _check_values(query, dict(params or {}))
         text = self._plan(query, params)
         return not any(op in text for op in _WRITE_OPS)
+
+    def profile(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
+        _check_values(query, dict(params or {}))
+        try:  # GRAPH.PROFILE runs the statement: only reads get here
+            if not self.explain_is_read(query, params):
+                raise ReadOnlyError("refused: only reads are profiled")
+            res = self.graph.profile(query, dict(params or {}))
+        except ReadOnlyError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise BackendError(f"FalkorDB: {exc}") from None
+        lines = getattr(res, "plan", None)  # the server's text, with records and time per operator
+        return [str(x) for x in (lines if isinstance(lines, list) else str(res).splitlines())]
 
     def read(self, query: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> list[Row]:
         return self._rows(self._query(query, params, read_only=True, timeout=timeout))
@@ -195,6 +222,8 @@ class FalkorBackend(Backend):
     def close(self) -> None:
         try:
             self.db.connection.close()
+            if self.replica is not None:
+                self.replica.connection.close()
         finally:
             if self._on_close:
                 self._on_close()

@@ -124,6 +124,24 @@ class Neo4jBackend(Backend):
         # files and URLs from the server, TERMINATE TRANSACTIONS stops other users' work
         return summary.query_type == "r" and not (_operators(summary.plan) & _NOT_READ_OPS)
 
+    def profile(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
+        if not self.explain_is_read(query, params):
+            raise ReadOnlyError("refused: only reads are profiled")
+        _, _, summary = self._run("PROFILE " + query, params, neo4j.RoutingControl.READ)
+        lines: list[str] = []
+
+        def walk(op: Mapping[str, Any], depth: int) -> None:
+            args = op.get("args") or {}
+            detail = str(args.get("Details", ""))[:100]
+            lines.append(f"{'    ' * depth}{str(op.get('operatorType', '')).split('@')[0]}"
+                         f"{' | ' + detail if detail else ''} | Records produced: {op.get('rows', args.get('Rows', '?'))}, "
+                         f"db hits: {op.get('dbHits', args.get('DbHits', '?'))}")
+            for child in op.get("children") or []:
+                walk(child, depth + 1)
+
+        walk(summary.profile or {}, 0)
+        return lines
+
     def read(self, query: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> list[Row]:
         # READ routing alone does not stop a write on a single server: check the plan first.
         # The query type depends on the text alone, not on parameter values, so a text found

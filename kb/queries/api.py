@@ -487,13 +487,15 @@ class Queries:
     def __init__(self, kb: "KB") -> None:
         self._kb = kb
 
-    def agreements(self, *, iso3: str | None = None) -> Rows[AgreementsRow]:
-        """Agreements to diversify rare-earth supply, optionally only those a country is party to (itself or through its organisations).
+    def agreements(self, *, iso3: str | None = None, limit: int = 100, offset: int = 0) -> Rows[AgreementsRow]:
+        """Agreements to diversify rare-earth supply, optionally only those a country is party to (itself or through its organisations), in date order, a page at a time.
         
         iso3: ISO3 code, name or alias of a country; null for all (default None)
+        limit: how many agreements (a page) (default 100)
+        offset: how many to skip first (the next page starts at offset + limit) (default 0)
         Source: cypher/agreements.cypher
         """
-        return self._kb.ask("agreements", {"iso3": iso3}, AgreementsRow)
+        return self._kb.ask("agreements", {"iso3": iso3, "limit": limit, "offset": offset}, AgreementsRow)
 
     def alternative_suppliers(self, *, importer: str, symbol: str, exclude: str = 'CHN') -> Rows[AlternativeSuppliersRow]:
         """Countries that mine rare earths other than the one to avoid, in the latest year with figures, with the importer's agreements with each and their facilities that yield the element.
@@ -505,28 +507,32 @@ class Queries:
         """
         return self._kb.ask("alternative_suppliers", {"importer": importer, "symbol": symbol, "exclude": exclude}, AlternativeSuppliersRow)
 
-    def articles_mentioning(self, *, names: list[str]) -> Rows[ArticlesMentioningRow]:
+    def articles_mentioning(self, *, names: list[str], limit: int = 100, offset: int = 0) -> Rows[ArticlesMentioningRow]:
         """Ingested articles that mention every one of the given entities (names, codes or aliases), newest first.
         
         names: the entities, each by name, code or alias (case-insensitive); all must be mentioned
+        limit: how many rows (a page) (default 100)
+        offset: how many to skip first (the next page starts at offset + limit) (default 0)
         Source: cypher/articles_mentioning.cypher
         """
-        return self._kb.ask("articles_mentioning", {"names": names}, ArticlesMentioningRow)
+        return self._kb.ask("articles_mentioning", {"names": names, "limit": limit, "offset": offset}, ArticlesMentioningRow)
 
-    def co_mentions(self, *, name: str) -> Rows[CoMentionsRow]:
+    def co_mentions(self, *, name: str, limit: int = 100, offset: int = 0) -> Rows[CoMentionsRow]:
         """What ingested articles mention together with an entity, and how often: in how many articles and how many times.
         
         name: the entity's name, code or alias (case-insensitive)
+        limit: how many rows (a page) (default 100)
+        offset: how many to skip first (the next page starts at offset + limit) (default 0)
         Source: cypher/co_mentions.cypher
         """
-        return self._kb.ask("co_mentions", {"name": name}, CoMentionsRow)
+        return self._kb.ask("co_mentions", {"name": name, "limit": limit, "offset": offset}, CoMentionsRow)
 
     def connection_paths(self, *, source: str, target: str, max_hops: int = 4) -> Rows[ConnectionPathsRow]:
-        """How two named entities are connected through the graph (sources left out), shortest paths first.
+        """How two named entities are connected through the graph (sources left out): the shortest paths between them.
         
         source: name, code or alias of the first entity (Japan, Nd, DS433)
         target: name, code or alias of the second entity
-        max_hops: longest path to consider (at most 4: longer paths join almost everything) (default 4)
+        max_hops: longest path to consider (at most 4) (default 4)
         Source: cypher/connection_paths.cypher
         """
         return self._kb.ask("connection_paths", {"source": source, "target": target, "max_hops": max_hops}, ConnectionPathsRow)
@@ -646,22 +652,25 @@ class Queries:
         """
         return self._kb.ask("restriction_impact", {"restrictor": restrictor, "elements": elements, "year": year}, RestrictionImpactRow)
 
-    def search(self, *, text: str, limit: int = 20) -> Rows[SearchRow]:
+    def search(self, *, text: str, limit: int = 20, offset: int = 0) -> Rows[SearchRow]:
         """Entities whose name, code or alias matches the text, case- and accent-insensitively, best matches first.
         
         text: what to look for (a name, code or part of one)
-        limit: how many results (default 20)
+        limit: how many results (a page) (default 20)
+        offset: how many to skip first (the next page starts at offset + limit) (default 0)
         Source: cypher/search.cypher
         """
-        return self._kb.ask("search", {"text": text, "limit": limit}, SearchRow)
+        return self._kb.ask("search", {"text": text, "limit": limit, "offset": offset}, SearchRow)
 
-    def sources_for(self, *, name: str) -> Rows[SourcesForRow]:
+    def sources_for(self, *, name: str, limit: int = 100, offset: int = 0) -> Rows[SourcesForRow]:
         """Where the facts about an entity come from: the sources of its record, of figures about it, and the claims sources make about it.
         
         name: name, code or alias of the entity
+        limit: how many rows (a page) (default 100)
+        offset: how many to skip first (the next page starts at offset + limit) (default 0)
         Source: cypher/sources_for.cypher
         """
-        return self._kb.ask("sources_for", {"name": name}, SourcesForRow)
+        return self._kb.ask("sources_for", {"name": name, "limit": limit, "offset": offset}, SourcesForRow)
 
     def supply_concentration(self, *, year: int, stage: Stage = 'mining') -> Rows[SupplyConcentrationRow]:
         """How concentrated supply is in a year and stage: the Herfindahl-Hirschman index and the largest producer's share, with the share of the world total the itemised countries cover (the HHI is a lower bound when that is under 0.95).
@@ -680,15 +689,17 @@ class Queries:
         """
         return self._kb.ask("technology_exposure", {"technology": technology}, TechnologyExposureRow)
 
-    def timeline(self, *, start_year: int, end_year: int, iso3: str | None = None) -> Rows[TimelineRow]:
+    def timeline(self, *, start_year: int, end_year: int, iso3: str | None = None, limit: int = 100, offset: int = 0) -> Rows[TimelineRow]:
         """Events between two years, optionally only those involving a country, in date order.
         
         start_year: first year
         end_year: last year
         iso3: ISO3 code, name or alias of a country; null for all (default None)
+        limit: how many events (a page) (default 100)
+        offset: how many to skip first (the next page starts at offset + limit) (default 0)
         Source: cypher/timeline.cypher
         """
-        return self._kb.ask("timeline", {"start_year": start_year, "end_year": end_year, "iso3": iso3}, TimelineRow)
+        return self._kb.ask("timeline", {"start_year": start_year, "end_year": end_year, "iso3": iso3, "limit": limit, "offset": offset}, TimelineRow)
 
     def top_producers(self, *, year: int, stage: Stage = 'mining', limit: int = 10) -> Rows[TopProducersRow]:
         """The largest producers of rare earths in a year and stage, with their share of the world total and the share of the world total the listed countries cover, from the latest edition that reports that year.
