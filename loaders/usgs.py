@@ -87,6 +87,11 @@ class ImportedEdition:
     prices: list[dict[str, str]] = field(default_factory=list)
     import_sources: list[dict[str, str]] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
+    #: data year -> (name as published, ISO3) of every country row of the world production table,
+    #: whatever its cell holds (a figure, a zero, NA): what the edition lists
+    listed: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    #: data year -> the published "Other countries" remainder, t
+    other: dict[int, float] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -197,9 +202,12 @@ class _Table:
 
     def production(self, iso3: str | None, year: int, value: float | None, estimated: bool,
                    note: str, name: str) -> None:
+        if iso3 not in (None, "WLD"):
+            self.out.listed.setdefault(year, []).append((name, iso3))
         if value is None:
             return
         if iso3 is None:
+            self.out.other[year] = value
             self.other_prod[year] = f"'Other countries' {value:,.0f} t published in this edition"
             return
         self.out.production.append({
@@ -637,6 +645,8 @@ def import_files(paths: Iterable[Path]) -> list[ImportedEdition]:
                 raise UsgsImportError(Problem(str(p), None, None,
                                               f"edition MCS{ed.edition} {kind} statistics already read from {have.files[kind]}"))
         have.files.update(ed.files)
+        have.listed.update(ed.listed)
+        have.other.update(ed.other)
         for name in ("production", "reserves", "statistics", "prices", "import_sources"):
             getattr(have, name).extend(getattr(ed, name))
         if ed.production:

@@ -363,3 +363,16 @@ def test_the_2012_article_is_one_source_and_agreements_show_the_best_source(load
     mou = next(r for r in loaded_kb.queries.agreements(iso3="IND") if r.date == "2012-11-16")
     # all its sources are press; the closest to 16 Nov 2012 (Bloomberg, the same day), not the April article
     assert mou.tier == "press" and mou.source == "Japan Signs Deal With India on Rare Earth Production, Supply"
+    # its sources of November 2012 name no element: none is recorded (the April preliminary deal's La, Ce, Nd are not its)
+    assert mou.elements == []
+
+
+def test_the_2023_technology_ban_covers_the_extraction_and_separation_of_all_rare_earths(loaded_kb):
+    ban = next(r for r in loaded_kb.queries.export_restrictions(iso3="CHN", year=2024)
+               if r.measure.startswith("Ban on export of rare-earth extraction"))
+    assert ban.kind == "ban" and ban.start == "2023-12-21" and ban.elements == []  # rare earths as a whole
+    # restriction_impact reaches it through the commodity for any rare earth, heavy ones included
+    rows = loaded_kb.read("MATCH (m:Measure {id: 'china-ree-technology-export-ban-2023'})-[:COVERS]->(x) "
+                          "RETURN labels(x)[0] AS label, coalesce(x.symbol, x.id) AS key ORDER BY label, key")
+    assert [r["label"] for r in rows if r["label"] == "Element"] == []
+    assert {"label": "Commodity", "key": "rare-earths"} in rows
