@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any, Generic, TypeVar
 
@@ -36,3 +38,19 @@ class Rows(list[T], Generic[T]):
         import pandas as pd
 
         return pd.DataFrame(self.to_dicts(), columns=self.columns or None)
+
+
+def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """Rows as CSV, as `kb query --format csv` and the web desk write them (lists joined with '; ')."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(columns)
+    for r in rows:
+        w.writerow(["; ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
+                    for v in (r.get(c) for c in columns)])
+    return buf.getvalue()
+
+
+def to_json(rows: list[dict[str, Any]]) -> str:
+    """Rows as JSON, as `kb query --format json` and the web desk write them."""
+    return json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from kb.rows import to_csv, to_json
 
 
 class Format(StrEnum):
@@ -34,15 +34,9 @@ def render(rows: list[dict[str, Any]], fmt: Format, console: Console, columns: l
            title: str | None = None) -> None:
     cols = columns or (list(rows[0]) if rows else [])
     if fmt is Format.json:
-        console.file.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+        console.file.write(to_json(rows))
     elif fmt is Format.csv:
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(cols)
-        for r in rows:
-            w.writerow(["; ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
-                        for v in (r.get(c) for c in cols)])
-        console.file.write(buf.getvalue())
+        console.file.write(to_csv(rows, cols))
     else:
         table = Table(title=title, show_lines=False, header_style="bold")
         for c in cols:

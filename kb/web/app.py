@@ -28,7 +28,8 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from kb.errors import KBError, QueryError
-from kb.web.service import Desk, NotFound, entity_url, to_csv, to_json
+from kb.rows import to_csv, to_json
+from kb.web.service import Desk, NotFound, entity_url
 
 if TYPE_CHECKING:
     from kb.core import KB

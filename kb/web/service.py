@@ -7,9 +7,6 @@ MCP server (`kb.web.mcp`) are thin layers over `Desk`, so both give the same ans
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -82,22 +79,6 @@ def entity_key(label: str, props: Mapping[str, Any]) -> Any:
 def entity_name(label: str, props: Mapping[str, Any]) -> str:
     key = entity_key(label, props)
     return str(props.get("name") or props.get("title") or key)
-
-
-def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    """Rows as CSV, as `kb query --format csv` writes them (lists joined with '; ')."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(columns)
-    for r in rows:
-        w.writerow(["; ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
-                    for v in (r.get(c) for c in columns)])
-    return buf.getvalue()
-
-
-def to_json(rows: list[dict[str, Any]]) -> str:
-    """Rows as JSON, as `kb query --format json` writes them."""
-    return json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n"
 
 
 def param_schema(p: Param) -> dict[str, Any]:
