@@ -89,6 +89,22 @@ class KB:
         from kb.queries.api import ROW_MODELS
 
         q = catalog.get(name)
+        bound = self.parameters(name, params)
+        rows = self.backend.read(q.cypher, bound, timeout=timeout) if q.reads else self.backend.write(q.cypher, bound)[0]
+        chosen: type[RowModel] = model or ROW_MODELS.get(name) or RowModel
+        cols = [c.name for c in q.columns]
+        answer: Rows[Any] = Rows([chosen.model_validate(r) for r in rows], cols)
+        if not answer:
+            answer.notes += self._year_notes(q.cypher, bound)
+        return answer
+
+    def parameters(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The parameters question ``name`` runs with: checked against its header, defaults
+        filled in, and entity names resolved to keys (``importer='Japan'`` -> ``'JPN'``), so that
+        another client (cypher-shell, a driver, LangChain) can run the ``.cypher`` body itself."""
+        from kb.queries import catalog
+
+        q = catalog.get(name)
         bound = q.bind(dict(params or {}))
         for p in q.params:  # names -> keys, one resolver for every front end
             if p.entity and bound.get(p.name) is not None:
@@ -98,13 +114,7 @@ class KB:
                     bound[p.name] = list(dict.fromkeys(keys))
                 else:
                     bound[p.name] = self.resolver().resolve(bound[p.name], labels).key
-        rows = self.backend.read(q.cypher, bound, timeout=timeout) if q.reads else self.backend.write(q.cypher, bound)[0]
-        chosen: type[RowModel] = model or ROW_MODELS.get(name) or RowModel
-        cols = [c.name for c in q.columns]
-        answer: Rows[Any] = Rows([chosen.model_validate(r) for r in rows], cols)
-        if not answer:
-            answer.notes += self._year_notes(q.cypher, bound)
-        return answer
+        return bound
 
     def _year_notes(self, cypher: str, bound: Mapping[str, Any]) -> list[str]:
         """For an empty answer to a question asked for years: the years the data covers."""
