@@ -759,7 +759,7 @@ def graph_schema() -> dict[str, Any]:
             props |= INGEST_SOURCE_PROPS
         if label in ENTITY_LABELS:
             props["names_lc"] = "LIST"
-        nodes[label] = props
+        nodes[label] = {m.__key__: "STRING", **props}  # the loader sets the natural key on every node
         if label != "Source":
             rels.add((label, "SOURCED_FROM", "Source"))
         for fname, rtype, target, direction in refs:
