@@ -89,8 +89,13 @@ def subgraph(k: KB, question: str, params: Mapping[str, Any] | None = None, *, i
              limit: int = 300) -> Subgraph:
     """Ask ``question`` and fetch the entities its answer names and the relationships among them."""
     given = dict(params or {})
-    answer = k.ask(question, given)
-    rows = answer.to_dicts()
+    return of_rows(k, question, given, k.ask(question, given).to_dicts(), include_sources=include_sources, limit=limit)
+
+
+def of_rows(k: KB, question: str, params: Mapping[str, Any], rows: list[dict[str, Any]], *,
+            include_sources: bool = False, limit: int = 300) -> Subgraph:
+    """The part of the graph an answer already at hand (``rows``) touches."""
+    given = dict(params)
     names = mentioned(rows, given)
     found = k.read(SUBGRAPH_CYPHER, {"names": names, "sources": include_sources, "limit": limit}) if names else []
     g = Subgraph(question, given, rows)

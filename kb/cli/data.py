@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -117,7 +117,7 @@ def doctor(fmt: FormatOpt = Format.table) -> None:
         raise typer.Exit(1)
 
 
-class SchemaFormat(str, Enum):
+class SchemaFormat(StrEnum):
     text = "text"
     json = "json"
 
