@@ -103,6 +103,14 @@ class KB:
         """The question and its parameters checked, defaulted and resolved to keys."""
         from kb.queries import catalog
 
+        return catalog.get(name), self.parameters(name, params)
+
+    def parameters(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The parameters question ``name`` runs with: checked against its header, defaults
+        filled in, and entity names resolved to keys (``importer='Japan'`` -> ``'JPN'``), so that
+        another client (cypher-shell, a driver, LangChain) can run the ``.cypher`` body itself."""
+        from kb.queries import catalog
+
         q = catalog.get(name)
         bound = q.bind(dict(params or {}))
         for p in q.params:  # names -> keys, one resolver for every front end
@@ -113,7 +121,7 @@ class KB:
                     bound[p.name] = list(dict.fromkeys(keys))
                 else:
                     bound[p.name] = self.resolver().resolve(bound[p.name], labels).key
-        return q, bound
+        return bound
 
     def profile(self, name: str, params: Mapping[str, Any] | None = None) -> list[str]:
         """The engine's profile of a canned question (PROFILE on Neo4j, GRAPH.PROFILE on

@@ -700,3 +700,107 @@ INDEXES: tuple[tuple[str, str], ...] = (
     ("Measure", "year"),
     ("Event", "year"),
 )
+
+
+# --------------------------------------------------------------------------- the schema as text
+
+#: what kb.ingest writes beside the records (kb/ingest/write.py, kb/ingest/claims.py)
+INGEST_NODE_PROPS: dict[str, dict[str, str]] = {
+    "CandidateClaim": {"id": "STRING", "status": "STRING", "text": "STRING", "quantity": "FLOAT", "unit": "STRING",
+                       "match": "STRING", "offset": "INTEGER", "year": "INTEGER", "qualifier": "STRING",
+                       "cue": "STRING", "article_date": "STRING", "record": "STRING", "file": "STRING",
+                       "reason": "STRING"},
+}
+INGEST_SOURCE_PROPS: dict[str, str] = {"origin": "STRING", "text": "STRING", "same_as": "LIST"}
+
+
+def _graph_type(annotation: Any) -> str:
+    """A pydantic annotation as the type name Neo4j's tools print (STRING, INTEGER, FLOAT, ...)."""
+    import types
+    from typing import Literal, Union, get_args, get_origin
+
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        inner = [a for a in get_args(annotation) if a is not type(None)]
+        return _graph_type(inner[0]) if len(inner) == 1 else "ANY"
+    if origin is Literal:
+        values = get_args(annotation)
+        return "STRING" if all(isinstance(v, str) for v in values) else "ANY"
+    if origin in (list, tuple) or annotation in (list, tuple):
+        return "LIST"
+    return {str: "STRING", int: "INTEGER", float: "FLOAT", bool: "BOOLEAN"}.get(annotation, "STRING")
+
+
+def graph_schema() -> dict[str, Any]:
+    """The graph the loader (and ``kb ingest``) writes, from the models above: node properties
+    with their types per label, relationship properties per type, and each relationship type with
+    its endpoints: ``{"nodes": {label: {prop: type}}, "rel_props": {type: {prop: type}},
+    "relationships": [(start, type, end)]}``. No database is asked (no APOC needed)."""
+    nodes: dict[str, dict[str, str]] = {}
+    rel_props: dict[str, dict[str, str]] = {}
+    rels: set[tuple[str, str, str]] = set()
+    for m in RECORD_KINDS:
+        label = m.__label__
+        refs = getattr(m, "__refs__", ())
+        ref_fields = {r[0] for r in refs}
+        fields = m.model_fields
+        skip = {"sources", "events"} | (ref_fields if label not in ("Price", "Statistic", "ImportSource") else set())
+        props = {name: _graph_type(f.annotation) for name, f in fields.items() if name not in skip}
+        if label in ("Production", "Reserves"):
+            props |= {"id": "STRING", "iso3": "STRING"}
+        if label == "Element":
+            props |= {"name": "STRING", "atomic_number": "INTEGER", "atomic_mass": "FLOAT", "density": "FLOAT",
+                      "group": "STRING", "classification": "STRING"}
+        if label == "Country":
+            props = {"iso3": "STRING", "name": "STRING", "iso2": "STRING", "kind": "STRING", "aliases": "LIST"}
+        if label == "Event":
+            props["year"] = "INTEGER"
+        if label == "Source":
+            props |= INGEST_SOURCE_PROPS
+        if label in ENTITY_LABELS:
+            props["names_lc"] = "LIST"
+        nodes[label] = {m.__key__: "STRING", **props}  # the loader sets the natural key on every node
+        if label != "Source":
+            rels.add((label, "SOURCED_FROM", "Source"))
+        for fname, rtype, target, direction in refs:
+            rels.add((label, rtype, target) if direction == "out" else (target, rtype, label))
+            rp = rel_props.setdefault(rtype, {})
+            rp["sources"] = "LIST"
+            if fname == "owners" or rtype == "OWNS":
+                rp |= {"share": "FLOAT", "since": "STRING"}
+    nodes["DisputeEvent"] = {"id": "STRING", **{n: _graph_type(f.annotation) for n, f in DisputeEventIn.model_fields.items()},
+                             "dispute": "STRING", "seq": "INTEGER"}
+    rels |= {("Dispute", "HAS_EVENT", "DisputeEvent"), ("DisputeEvent", "SOURCED_FROM", "Source"),
+             ("Source", "CLAIMS", "Claim")}
+    rel_props["HAS_EVENT"] = {"sources": "LIST"}
+    nodes |= INGEST_NODE_PROPS
+    rels |= {("Source", "MENTIONS", lb) for lb in ENTITY_LABELS}
+    rels |= {("Source", "SUGGESTS", "CandidateClaim"), ("CandidateClaim", "SOURCED_FROM", "Source")}
+    rels |= {("CandidateClaim", "ABOUT", lb) for lb in ENTITY_LABELS}
+    rel_props["MENTIONS"] = {"count": "INTEGER", "offsets": "LIST", "forms": "LIST", "via": "LIST", "sources": "LIST"}
+    rel_props["SUGGESTS"] = {"sources": "LIST"}
+    rel_props.setdefault("ABOUT", {})["sources"] = "LIST"
+    unknown = {r[1] for r in rels} - REL_TYPES
+    assert not unknown, f"relationship types missing from REL_TYPES: {unknown}"
+    return {"nodes": nodes, "rel_props": rel_props, "relationships": sorted(rels, key=lambda r: (r[1], r[0], r[2]))}
+
+
+def schema_text() -> str:
+    """`graph_schema` in the layout of neo4j-graphrag's ``format_schema`` (what its Text2Cypher
+    retriever and LangChain's graph chains put in a prompt)::
+
+        Node properties:
+        Element {symbol: STRING, name: STRING, ...}
+        Relationship properties:
+        OWNS {sources: LIST, share: FLOAT, since: STRING}
+        The relationships:
+        (:Element)-[:PART_OF]->(:Commodity)
+    """
+    g = graph_schema()
+    lines = ["Node properties:"]
+    lines += [f"{lb} {{{', '.join(f'{p}: {t}' for p, t in props.items())}}}" for lb, props in g["nodes"].items()]
+    lines.append("Relationship properties:")
+    lines += [f"{t} {{{', '.join(f'{p}: {ty}' for p, ty in props.items())}}}" for t, props in sorted(g["rel_props"].items())]
+    lines.append("The relationships:")
+    lines += [f"(:{a})-[:{t}]->(:{b})" for a, t, b in g["relationships"]]
+    return "\n".join(lines) + "\n"

@@ -155,11 +155,13 @@ def test_every_question_and_every_hostile_string(loaded_kb):
     outcomes: Counter[str] = Counter()
     for q in catalog().values():
         texts = [p for p in q.params if p.base_type in ("str", "list[str]") or p.entity]
+        assert all(_sample(p.base_type) != "CHN" or p.base_type in ("str", "Country") for p in q.params
+                   if p.required and (p.entity or p.base_type.startswith("list["))), q.name  # a sample for each type
         # connection_paths from a real entity to nothing walks every path first (0.4 s a call)
         other = "no such entity" if q.name == "connection_paths" else None
         for p, s in itertools.product(texts, HOSTILE_CORE):
             params: dict[str, Any] = {x.name: other or _sample(x.base_type) for x in q.params if x.required}
-            params[p.name] = [s, s] if p.base_type == "list[str]" else s
+            params[p.name] = [s, s] if p.base_type.startswith("list[") else s
             TRIED["canned questions (hand-picked)"] += 1
             try:
                 loaded_kb.ask(q.name, params)
@@ -182,7 +184,7 @@ def test_every_question_and_every_hostile_string(loaded_kb):
 def _sample(base: str) -> Any:
     return {"str": "CHN", "int": 2011, "list[str]": ["China"], "float": 1.0, "bool": True, "Country": "CHN",
             "Element": "Nd", "Technology": "wind-turbines", "Dispute": "DS431", "Entity": "Japan",
-            "Stage": "mining"}.get(base, "CHN")
+            "Stage": "mining", "list[Element]": ["Dy"], "list[Country]": ["CHN"]}.get(base, "CHN")
 
 
 @pytest.mark.parametrize("statement", [

@@ -181,6 +181,7 @@ def test_openapi_from_the_headers(client):
 
 def test_pages_make_no_outside_request_and_cache(client):
     pages = ["/", "/q/alternative_suppliers?importer=JPN&symbol=Dy", "/q/top_producers", "/e/Country/JPN",
+             "/q/production_history?iso3=CHN", "/q/supply_concentration?year=2024", "/q/prices",
              "/e/Element/Dy", "/cypher?statement=MATCH+(n)+RETURN+count(n)", "/static/app.js", "/static/app.css",
              "/search?q=rare"]
     for path in pages:
@@ -193,11 +194,60 @@ def test_pages_make_no_outside_request_and_cache(client):
         assert "default-src 'self'" in r.headers["content-security-policy"]
         assert r.headers["cache-control"]
     srcs = re.findall(r'(?:src|href)="([^"]+)"', client.get("/").text)
-    assert srcs and all(s.startswith("/") for s in srcs)
+    assert srcs and all(s.startswith(("/", "data:")) for s in srcs)  # data: (the empty icon) is no request
     r = client.get("/q/top_producers.json?year=2011")
     again = client.get("/q/top_producers.json?year=2011", headers={"If-None-Match": r.headers["etag"]})
     assert again.status_code == 304 and not again.content
     assert "max-age" in client.get("/static/app.js").headers["cache-control"]
+
+
+CHART_SAMPLES = {"production_history": ({"iso3": "China"}, "tonnes REO"), "prices": ({}, "US$ per kg"),
+                 "top_producers": ({"year": 2024}, "share of world output"),
+                 "supply_concentration": ({"year": 2024}, "HHI (0-10,000)"),
+                 "import_reliance": ({"iso3": "USA"}, "net import reliance"),
+                 "import_sources": ({"iso3": "USA"}, "share of imports")}
+
+
+def test_series_answers_carry_an_inline_svg_chart_with_text_as_text(client, loaded_kb):
+    from kb.web.charts import CHARTS
+
+    assert set(CHART_SAMPLES) <= set(CHARTS)
+    for name, (params, unit) in CHART_SAMPLES.items():
+        page = client.get(f"/q/{name}?{query_string(params)}").text
+        svg = re.search(r'<figure class="chart" id="chart">\s*(<svg .*?</svg>)', page, re.S)
+        assert svg, name
+        markup = svg.group(1)
+        texts = re.findall(r"<text\b[^>]*>([^<]*)</text>", markup)
+        assert any(unit in t for t in texts), (name, texts[:8])  # the axis says what it measures, as text
+        assert "style=" not in markup and "<style" not in markup  # the page's CSP allows no inline style
+        assert "<path" in markup and 'fill="#ffffff"' in markup  # the declarations became attributes
+    # the years of the table are the years on the chart's axis (production_history: one point a year)
+    years = [r["year"] for r in loaded_kb.ask("production_history", {"iso3": "CHN"}).to_dicts()]
+    page = client.get("/q/production_history?iso3=CHN").text
+    ticks = {int(t) for t in re.findall(r"<text\b[^>]*>((?:19|20)\d\d)</text>", page.split('id="chart"')[1])}
+    assert ticks and min(years) <= min(ticks) and max(ticks) <= max(years) + 1
+    # no chart where the answer is not a series
+    assert "<svg" not in client.get("/q/element_profile?symbol=Nd").text
+
+
+def test_the_graph_picture_of_an_answer(client, loaded_kb):
+    page = client.get("/q/alternative_suppliers?importer=JPN&symbol=Dy").text
+    data = json.loads(re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', page, re.S).group(1))
+    ids = {n["id"] for n in data["nodes"]}
+    answer = loaded_kb.ask("alternative_suppliers", {"importer": "JPN", "symbol": "Dy"}).to_dicts()
+    assert {"Country|JPN", "Element|Dy"} <= ids and {f"Country|{r['iso3']}" for r in answer} <= ids
+    assert any(e["from"] == "Country|JPN" and e["title"] == "PARTY_TO" for e in data["edges"])  # Japan's agreements
+    assert all(e["from"] in ids and e["to"] in ids for e in data["edges"])
+    # vis-network comes from this server (the copy in the pyvis package), not a CDN
+    for src in re.findall(r'<script src="([^"]+)"', page):
+        assert src.startswith("/"), src
+        r = client.get(src)
+        assert r.status_code == 200 and "javascript" in r.headers["content-type"], src
+    assert 'src="/vendor/vis-network.min.js"' in page
+    assert "vis-network" in client.get("/vendor/vis-network.min.js").text[:2000].lower()
+    assert client.get("/vendor/../app.py").status_code == 404
+    # a lone entity (China, in its production history) has no picture
+    assert 'id="graph-data"' not in client.get("/q/production_history?iso3=CHN").text
 
 
 def test_every_question_has_a_form(client):
@@ -335,6 +385,8 @@ def test_in_a_real_browser(served, tmp_path: Path):
             page.on("request", lambda req: outside.append(req.url) if not req.url.startswith(served) else None)
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"  # CSP refusals, script errors
+                    and "status of 400" not in msg.text else None)  # (the refused write is a 400, on purpose)
 
             # the front page: the question, and entity suggestions as you type
             page.goto(served + "/")
@@ -350,6 +402,10 @@ def test_in_a_real_browser(served, tmp_path: Path):
             assert "importer=Japan" in page.url and "symbol=dysprosium" in page.url and "exclude=CHN" in page.url  # the default, shown in the form
             countries = page.locator("#answer tbody tr td:first-child").all_inner_texts()
             assert "Australia" in countries and "China" not in countries
+
+            # the graph picture: vis-network draws it on a canvas
+            expect(page.locator("#graph")).to_have_attribute("data-drawn", "true", timeout=30_000)
+            assert page.locator("#graph canvas").count() == 1 and int(page.get_attribute("#graph", "data-nodes") or 0) > 5
 
             # sort by country, both ways
             page.click("#answer th:first-child button")
@@ -370,6 +426,11 @@ def test_in_a_real_browser(served, tmp_path: Path):
             page.click("#answer a[href='/e/Country/AUS']")
             expect(page.locator("h1")).to_have_text("Australia")
             assert page.locator("text=PARTY_TO").count() >= 1
+
+            # a chart, its text as text
+            page.goto(served + "/q/production_history?iso3=China")
+            expect(page.locator("#chart svg text", has_text="tonnes REO")).to_be_visible()
+            assert page.locator("#chart svg").bounding_box()["width"] > 300
 
             # a refused write
             page.goto(served + "/cypher")

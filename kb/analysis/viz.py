@@ -17,175 +17,33 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb.errors import KBError
+from kb.subgraph import (  # noqa: F401  (the picture's data lives one layer down; these names stay importable here)
+    _EDGE_DEFAULT,
+    COLORS,
+    EDGE_STYLES,
+    EXPAND,
+    SHOWN,
+    SUBGRAPH_CYPHER,
+    VIS_OPTIONS,
+    Progress,
+    Subgraph,
+    caption,
+    mentioned,
+    of_rows,
+    subgraph,
+    tooltip,
+    vis_data,
+)
 
 if TYPE_CHECKING:
     from kb.core import KB
 
-#: one query for every question: entities named in the answer, (their sources), and the relationships among them
-SUBGRAPH_CYPHER = """
-MATCH (n) WHERE n.names_lc IS NOT NULL AND any(x IN n.names_lc WHERE x IN $names)
-WITH collect(n) AS found
-UNWIND found AS f
-OPTIONAL MATCH (f)-[:SOURCED_FROM]->(s:Source) WHERE $sources
-WITH found, collect(DISTINCT s) AS cited
-WITH found + cited AS ns
-UNWIND ns AS a
-OPTIONAL MATCH (a)-[r]->(b) WHERE b IN ns
-WITH a, collect(CASE WHEN r IS NULL THEN NULL
-                ELSE {type: type(r), label: labels(b)[0], key: coalesce(b.id, b.symbol, b.iso3, b.code)} END) AS out
-RETURN a AS node, labels(a)[0] AS label, coalesce(a.id, a.symbol, a.iso3, a.code) AS key, out
-LIMIT $limit
-"""
-
-COLORS = {
-    "Country": "#4e79a7", "Element": "#f28e2b", "Use": "#edc948", "Technology": "#b07aa1",
-    "Commodity": "#9c755f", "Organisation": "#59a14f", "Facility": "#9c9ede", "Dispute": "#e15759",
-    "Measure": "#ff9da7", "Agreement": "#17becf", "Event": "#bab0ac", "Source": "#d4d4d4",
-}
-#: relationship types drawn apart (colour, width, dashes); the rest are grey
-EDGE_STYLES: dict[str, tuple[str, float, bool]] = {
-    "COMPLAINANT_IN": ("#c0392b", 3.0, False), "RESPONDENT_IN": ("#2c3e50", 3.0, False),
-    "THIRD_PARTY_IN": ("#b0b0b0", 1.0, True), "CHALLENGES": ("#e67e22", 2.0, False),
-    "IMPOSED": ("#8e44ad", 2.0, False), "PARTY_TO": ("#16a085", 2.0, False), "COVERS": ("#f39c12", 1.2, False),
-    "USED_IN": ("#d35400", 1.5, False), "ENABLES": ("#8e6bb0", 1.5, False), "TARGETS": ("#c0392b", 2.0, True),
-}
-_EDGE_DEFAULT = ("#9a9a9a", 1.0, False)
-#: what a found node brings along, so a picture is not a set of isolated dots: a use, the technologies it enables
-EXPAND = {"Use": ("ENABLES", "Technology")}
-_EXPAND_CYPHER = """
-UNWIND $pairs AS pair
-MATCH (a)-[r]->(b) WHERE pair[0] IN labels(a) AND type(r) = pair[1] AND pair[2] IN labels(b)
-  AND a.names_lc IS NOT NULL AND any(x IN a.names_lc WHERE x IN $names)
-RETURN DISTINCT b.name AS name
-"""
-#: properties worth showing when hovering a node, in this order
-SHOWN = ("name", "title", "kind", "date", "requested", "status", "start", "end", "year", "tonnes", "rate",
-         "sector", "group", "atomic_number", "publisher", "url", "description")
-_SKIP = {"names_lc", "_labels"}
-
-Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class Subgraph:
-    """The part of the graph an answer touches."""
-
-    question: str
-    params: dict[str, Any]
-    rows: list[dict[str, Any]]
-    nodes: list[dict[str, Any]] = field(default_factory=list)  # id, label, key, caption, properties
-    relationships: list[dict[str, Any]] = field(default_factory=list)  # start, end, type
-
-    @property
-    def labels(self) -> list[str]:
-        return sorted({n["label"] for n in self.nodes})
-
-    @property
-    def subjects(self) -> list[str]:
-        """The ids of the nodes the question is about: those whose key is a parameter's value."""
-        given = {str(v).casefold() for v in self.params.values() if isinstance(v, (str, int))}
-        return [n["id"] for n in self.nodes if str(n["key"]).casefold() in given]
-
-
-def mentioned(rows: Sequence[Mapping[str, Any]], params: Mapping[str, Any] | None = None) -> list[str]:
-    """Every string the rows and parameters hold, in the form names are matched
-    (``names_lc``: case-folded, and also without accents)."""
-    from kb.loaders.build import normalise
-
-    out: set[str] = set()
-
-    def add(v: Any) -> None:
-        if isinstance(v, str):
-            if 2 <= len(v) <= 200:
-                out.add(v.casefold().strip())
-                out.add(normalise(v))
-        elif isinstance(v, (list, tuple)):
-            for x in v:
-                add(x)
-
-    for r in rows:
-        for v in r.values():
-            add(v)
-    for v in (params or {}).values():
-        add(v)
-    return sorted(out)
-
-
-def subgraph(k: KB, question: str, params: Mapping[str, Any] | None = None, *, include_sources: bool = False,
-             limit: int = 300) -> Subgraph:
-    """Ask ``question`` and fetch the entities its answer names and the relationships among them."""
-    given = dict(params or {})
-    answer = k.ask(question, given)
-    rows = answer.to_dicts()
-    names = mentioned(rows, given)
-    found = k.read(SUBGRAPH_CYPHER, {"names": names, "sources": include_sources, "limit": limit}) if names else []
-    pairs = [[lab, *EXPAND[lab]] for lab in sorted({r["label"] for r in found}) if lab in EXPAND]
-    if pairs:
-        more = [r["name"] for r in k.read(_EXPAND_CYPHER, {"pairs": pairs, "names": names}) if r["name"]]
-        if more:
-            names = sorted(set(names) | set(mentioned([{"n": more}])))
-            found = k.read(SUBGRAPH_CYPHER, {"names": names, "sources": include_sources, "limit": limit})
-    g = Subgraph(question, given, rows)
-    ids: set[str] = set()
-    for r in found:
-        nid = f"{r['label']}|{r['key']}"
-        ids.add(nid)
-        props = {k_: v for k_, v in r["node"].items() if k_ not in _SKIP}
-        g.nodes.append({"id": nid, "label": r["label"], "key": r["key"], "caption": _caption(r["label"], r["key"], props),
-                        "properties": props})
-    for r in found:
-        start = f"{r['label']}|{r['key']}"
-        for rel in r["out"]:
-            end = f"{rel['label']}|{rel['key']}"
-            if end in ids:
-                g.relationships.append({"start": start, "end": end, "type": rel["type"]})
-    g.nodes.sort(key=lambda n: (n["label"], n["key"]))
-    g.relationships.sort(key=lambda e: (e["start"], e["type"], e["end"]))
-    return g
-
-
-def _caption(label: str, key: str, props: Mapping[str, Any]) -> str:
-    if label in ("Dispute", "Element"):
-        text = str(key) if label == "Dispute" else f"{props.get('name') or key} ({key})"
-    else:
-        text = str(props.get("name") or props.get("title") or key)
-    return text if len(text) <= 30 else text[:28].rstrip() + "…"
-
-
-def _tooltip(n: Mapping[str, Any]) -> str:
-    p = n["properties"]
-    lines = [f"{n['label']} {n['key']}"]
-    for k_ in SHOWN:
-        v = p.get(k_)
-        if v not in (None, "", []):
-            text = ", ".join(map(str, v)) if isinstance(v, list) else str(v)
-            lines.append(f"{k_}: {text if len(text) <= 160 else text[:157] + '...'}")
-    if p.get("aliases"):
-        lines.append("aliases: " + ", ".join(map(str, p["aliases"][:8])))
-    return "\n".join(lines)
-
-
 # --------------------------------------------------------------------------- the page
-
-_OPTIONS = {
-    "nodes": {"shape": "dot", "font": {"size": 14, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
-              "borderWidth": 1},
-    "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "color": {"color": "#9a9a9a", "highlight": "#333333"},
-              "font": {"size": 12, "color": "#444444", "align": "middle", "strokeWidth": 3}, "smooth": {"type": "dynamic"},
-              "width": 1},
-    "physics": {"solver": "forceAtlas2Based",
-                "forceAtlas2Based": {"gravitationalConstant": -120, "springLength": 170, "springConstant": 0.04,
-                                     "avoidOverlap": 1.0},
-                "stabilization": {"enabled": True, "iterations": 1000, "fit": True}},
-    "interaction": {"hover": True, "tooltipDelay": 120, "navigationButtons": False, "keyboard": True},
-    "layout": {"randomSeed": 7},
-}
 
 _EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']https?://""", re.I)
 
@@ -203,19 +61,19 @@ def page(g: Subgraph, *, title: str | None = None, description: str = "", engine
     for n in g.nodes:
         color = COLORS.get(n["label"], "#97c2fc")
         if n["id"] in subjects:  # the subject of the question: large, ringed, bold
-            net.add_node(n["id"], label=n["caption"], title=_tooltip(n), size=34, borderWidth=5,
+            net.add_node(n["id"], label=n["caption"], title=tooltip(n), size=34, borderWidth=5,
                          color={"background": color, "border": "#111111"},
                          font={"size": 20, "face": "sans-serif", "bold": {"size": 20}, "multi": "md"},
                          shape="dot")
         else:
-            net.add_node(n["id"], label=n["caption"], title=_tooltip(n), color=color,
+            net.add_node(n["id"], label=n["caption"], title=tooltip(n), color=color,
                          size=12 + 3 * min(degree.get(n["id"], 0), 8))
     labelled = len(g.relationships) <= 40  # beyond that the labels hide the picture; colour and hover give the type
     for e in g.relationships:
         colour, width, dashes = EDGE_STYLES.get(e["type"], _EDGE_DEFAULT)
         net.add_edge(e["start"], e["end"], title=e["type"], color=colour, width=width, dashes=dashes,
                      **({"label": e["type"].lower().replace("_", " ")} if labelled else {}))
-    net.set_options(json.dumps(_OPTIONS))
+    net.set_options(json.dumps(VIS_OPTIONS))
     body = net.generate_html(notebook=False)
     # pyvis' template links Bootstrap from a CDN whatever the mode; the page does not need it
     body = re.sub(r"<link\b[^>]*bootstrap[^>]*>", "", body, flags=re.S | re.I)

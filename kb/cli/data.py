@@ -1,9 +1,10 @@
-"""`kb load`, `kb stats`, `kb doctor`: putting data in and checking what is there."""
+"""`kb load`, `kb stats`, `kb doctor`, `kb schema`: putting data in and checking what is there."""
 
 from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -114,3 +115,27 @@ def doctor(fmt: FormatOpt = Format.table) -> None:
         render([report], fmt, out)
     if problems:
         raise typer.Exit(1)
+
+
+class SchemaFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command("schema")
+def schema(
+    fmt: Annotated[SchemaFormat, typer.Option("--format", "-f", help="text: the layout neo4j-graphrag and LangChain "
+                                              "put in an LLM prompt; json: the same as data")] = SchemaFormat.text,
+) -> None:
+    """The graph's labels, properties with their types, and relationship types with their endpoints, from kb.schema (no database, no APOC).
+
+    Example: kb schema --format text > schema.txt
+    """
+    from kb.schema import graph_schema, schema_text
+
+    if fmt is SchemaFormat.json:
+        g = graph_schema()
+        g["relationships"] = [{"start": a, "type": t, "end": b} for a, t, b in g["relationships"]]
+        out.file.write(json.dumps(g, indent=2) + "\n")
+    else:
+        out.file.write(schema_text())

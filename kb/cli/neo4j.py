@@ -15,16 +15,21 @@ app.add_typer(neo4j_app, name="neo4j")
 
 
 @neo4j_app.command("install")
-def neo4j_install() -> None:
+def neo4j_install(
+    cypher_shell: Annotated[bool, typer.Option("--cypher-shell", help="also Neo4j's cypher-shell 5.26 (its own jars)")] = False,
+) -> None:
     """Resolve the Neo4j 5.26 jars from Maven Central into KB_NEO4J_DIR (default: the user cache directory); needs Java 17 and Maven.
 
-    Example: kb neo4j install
+    Example: kb neo4j install --cypher-shell
     """
     from kb.engines import neo4j_local
 
     neo4j_local.install(quiet=state.quiet)
+    script = neo4j_local.install_cypher_shell(quiet=state.quiet) if cypher_shell else None
     if not state.quiet:
         out.print("Neo4j jars are in place")
+        if script is not None:
+            out.print(f"cypher-shell: {script}", highlight=False, soft_wrap=True)
 
 
 @neo4j_app.command("start")

@@ -40,6 +40,9 @@ def run_query(
     name: Annotated[str, typer.Argument(help="question name (see `kb queries`)")],
     param: ParamOpt = None,
     fmt: FormatOpt = Format.table,
+    cypher_shell: Annotated[bool, typer.Option(
+        "--cypher-shell", help="print a cypher-shell script instead: the .cypher file with its parameters "
+                               "(names resolved to keys) on a :param line")] = False,
 ) -> None:
     """Run one canned question. Values are converted to the declared types.
 
@@ -50,6 +53,10 @@ def run_query(
     q = catalog.get(name)
     params = q.parse(param or [])
     q.bind(params)  # check before connecting
+    if cypher_shell:
+        with opened() as k:
+            out.file.write(catalog.shell_script(q, k.parameters(name, params)))
+        return
     t0 = time.perf_counter()
     with opened() as k:
         rows = k.ask(name, params)

@@ -41,7 +41,10 @@ from kb.errors import KBError
 __all__ = [
     "NEO4J_DIR",
     "Neo4jLocalError",
+    "cypher_shell_command",
+    "cypher_shell_installed",
     "install",
+    "install_cypher_shell",
     "is_installed",
     "start",
     "stop",
@@ -163,25 +166,75 @@ def install(quiet: bool = True, force: bool = False) -> None:
     """
     java, version = _java()  # fail early and clearly if Java is missing
     if force or not is_installed():
-        pom = _maven_project()
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            raise Neo4jLocalError("Maven (mvn) not found on PATH: install Maven 3.8+ and a JDK 17")
-        cmd = [mvn, "-B", "-Dstyle.color=never", "-f", str(pom), "package"]
-        if quiet:
-            cmd.insert(1, "-q")
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE if quiet else None, stderr=subprocess.STDOUT, text=True)
-        output = proc.stdout or ""
-        if proc.returncode != 0 or not is_installed():
-            tail = " | ".join(_mvn_errors(output)[-6:])
-            raise Neo4jLocalError(
-                f"maven build failed (exit {proc.returncode}): {' '.join(cmd)}" + (f": {tail}" if tail else "")
-            )
+        _mvn_package(_maven_project(), quiet, is_installed)
     archive = _cds_archive(java, version)
     if _cds_enabled() and not archive.is_file() and not archive.with_suffix(".failed").is_file():
         if not quiet:
             print("Creating a class-data archive for faster Neo4j startup (one short training run)...")
         _train_cds(java, version)
+
+
+def _mvn_package(pom: Path, quiet: bool, done: Any) -> None:
+    """``mvn package`` on ``pom``; an error naming Maven's complaint unless ``done()`` after it."""
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise Neo4jLocalError("Maven (mvn) not found on PATH: install Maven 3.8+ and a JDK 17")
+    cmd = [mvn, "-B", "-Dstyle.color=never", "-f", str(pom), "package"]
+    if quiet:
+        cmd.insert(1, "-q")
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE if quiet else None, stderr=subprocess.STDOUT, text=True)
+    output = proc.stdout or ""
+    if proc.returncode != 0 or not done():
+        tail = " | ".join(_mvn_errors(output)[-6:])
+        raise Neo4jLocalError(
+            f"maven build failed (exit {proc.returncode}): {' '.join(cmd)}" + (f": {tail}" if tail else "")
+        )
+
+
+# --------------------------------------------------------------------------- cypher-shell
+
+CYPHER_SHELL_MAIN = "org.neo4j.shell.Main"
+
+
+def _cypher_shell_dir() -> Path:
+    return NEO4J_DIR / "cypher-shell"
+
+
+def cypher_shell_installed() -> bool:
+    """Whether ``cypher-shell/lib/`` holds cypher-shell's jars."""
+    return any((_cypher_shell_dir() / "lib").glob("cypher-shell-5.26.*.jar"))
+
+
+def install_cypher_shell(quiet: bool = True, force: bool = False) -> Path:
+    """Neo4j's cypher-shell 5.26 from Maven Central into ``KB_NEO4J_DIR/cypher-shell`` (its own
+    class path, beside the server's), with a ``bin/cypher-shell`` script; returns the script."""
+    _java()  # fail early and clearly if Java is missing
+    home = _cypher_shell_dir()
+    if force or not cypher_shell_installed():
+        src = MAVEN_PROJECT / "cypher-shell" / "pom.xml"
+        if not src.is_file():
+            raise Neo4jLocalError(f"the package is incomplete: no {src}")
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, home / "pom.xml")
+        _mvn_package(home / "pom.xml", quiet, cypher_shell_installed)
+    script = home / "bin" / "cypher-shell"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    import shlex
+
+    text = "#!/bin/sh\nexec " + " ".join(shlex.quote(a) for a in cypher_shell_command()) + ' "$@"\n'
+    if not script.is_file() or script.read_text() != text:
+        script.write_text(text)
+        script.chmod(0o755)
+    return script
+
+
+def cypher_shell_command() -> list[str]:
+    """The command that runs the installed cypher-shell (add its arguments)."""
+    if not cypher_shell_installed():
+        raise Neo4jLocalError("cypher-shell is not installed: run `kb neo4j install --cypher-shell`")
+    java, _version = _java()
+    return [java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", str(_cypher_shell_dir() / "lib" / "*"),
+            CYPHER_SHELL_MAIN]
 
 
 _MVN_BOILERPLATE = ("To see the full stack trace", "Re-run Maven", "For more information", "[Help 1]")

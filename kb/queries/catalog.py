@@ -222,6 +222,41 @@ class Question:
         return out
 
 
+def cypher_literal(value: Any) -> str:
+    """A parameter value as a Cypher literal, for a client that declares parameters in text
+    (cypher-shell's ``:param``): strings single-quoted with backslash escapes, lists, maps."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise QueryError(f"{value!r} has no Cypher literal")
+        return repr(value)
+    if isinstance(value, str):
+        escaped = "".join(_ESCAPES.get(ch, ch) for ch in value)
+        return f"'{escaped}'"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"`{str(k).replace('`', '``')}`: {cypher_literal(v)}" for k, v in value.items()) + "}"
+    raise QueryError(f"a {type(value).__name__} has no Cypher literal")
+
+
+_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shell_script(q: Question, params: dict[str, Any]) -> str:
+    """A cypher-shell script that runs ``q``'s ``.cypher`` file as written, with ``params``
+    (the keys `KB.parameters` gives, not names: the resolver runs in Python) declared by
+    one ``:param`` line."""
+    decl = ", ".join(f"`{k}`: {cypher_literal(v)}" for k, v in params.items())
+    text = Path(q.file).read_text(encoding="utf-8").strip()
+    return f":param {{{decl}}}\n{text}\n;\n" if decl else f"{text}\n;\n"
+
+
 def _describe(type_name: str) -> str:
     """A type as a user reads it: a closed set lists its values."""
     from typing import get_args

@@ -43,6 +43,16 @@ LINKED_COLUMNS = {"iso3": "Country", "symbol": "Element", "parties": "Country", 
                   "importer": "Country", "exporter": "Country"}
 
 
+#: files of other projects the pages use, served from the packages that ship them
+VENDOR = {"vis-network.min.js": ("pyvis", "templates/lib/vis-9.1.2/vis-network.min.js"),
+          "vis-network.css": ("pyvis", "templates/lib/vis-9.1.2/vis-network.css")}
+
+
+def vendor_file(where: tuple[str, str]) -> bytes:
+    package, path = where
+    return resources.files(package).joinpath(path).read_bytes()
+
+
 def web_dir() -> Path:
     return Path(str(resources.files("kb.web")))
 
@@ -141,6 +151,16 @@ def create_app(k: KB, *, row_cap: int | None = None, time_limit: float | None = 
 
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
 
+    @app.get("/vendor/{name}", include_in_schema=False)
+    def vendor(name: str) -> Response:
+        """vis-network, served from the copy the pyvis package ships (no CDN)."""
+        path = VENDOR.get(name)
+        if path is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        media = "text/javascript" if name.endswith(".js") else "text/css"
+        return Response(vendor_file(path), media_type=f"{media}; charset=utf-8",
+                        headers={"Cache-Control": f"public, max-age={STATIC_MAX_AGE}"})
+
     # ---------------------------------------------------------------- pages
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -194,8 +214,22 @@ def create_app(k: KB, *, row_cap: int | None = None, time_limit: float | None = 
             return cached(request, to_csv(a.rows, a.columns), "text/csv; charset=utf-8",
                           extra={"Content-Disposition": f'attachment; filename="{q.name}.csv"', **notes})
         query = urlencode([(key, v) for key, v in items if not key.startswith("_") and v.strip()])
+        chart, graph = pictures(a)
         return page(request, "question.html", q=q, values=dict(items), error="", suggestions=[], answer=a,
-                    query=query, title=q.name)
+                    query=query, title=q.name, chart=chart, graph=graph, chart_caption=desk.chart_caption(a),
+                    graph_json=json.dumps(graph, ensure_ascii=False).replace("<", "\\u003c") if graph else "")
+
+    def pictures(a: Any) -> tuple[str | None, dict[str, Any] | None]:
+        """The chart and the graph picture of an answer; a failure there costs the picture, not the page."""
+        try:
+            chart = desk.chart(a)
+        except KBError:
+            chart = None
+        try:
+            graph = desk.graph(a)
+        except KBError:
+            graph = None
+        return chart, graph
 
     def question_json_route(q: Question) -> None:
         model: type[RowModel] = ROW_MODELS.get(q.name) or RowModel

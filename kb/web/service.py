@@ -54,6 +54,7 @@ class Answer:
     columns: list[str]
     notes: list[str]
     ms: float
+    typed: dict[str, Any] = field(default_factory=dict)  # the parameters as the question took them
 
 
 @dataclass
@@ -180,7 +181,31 @@ class Desk:
         rows = self.kb.ask(q.name, dict(params), timeout=self.time_limit)
         ms = (time.perf_counter() - t0) * 1000
         return Answer(q, dict(params), rows.to_dicts(), rows.columns or [c.name for c in q.columns],
-                      list(rows.notes), ms)
+                      list(rows.notes), ms, dict(params))
+
+    # ------------------------------------------------------------------ pictures
+
+    def chart(self, a: Answer) -> str | None:
+        """The answer as a chart (inline SVG) where it is a series; None elsewhere."""
+        from kb.web.charts import chart_svg
+
+        return chart_svg(self.kb, a.question.name, a.typed, a.rows)
+
+    @staticmethod
+    def chart_caption(a: Answer) -> str:
+        from kb.web.charts import caption
+
+        return caption(a.question.name)
+
+    def graph(self, a: Answer, limit: int = 150) -> dict[str, Any] | None:
+        """The part of the graph the answer touches, as vis-network's nodes and edges (with its
+        options); None when the entities it names have no relationship among them."""
+        from kb.subgraph import VIS_OPTIONS, of_rows, vis_data
+
+        g = of_rows(self.kb, a.question.name, a.typed, a.rows, limit=limit)
+        if not g.relationships:  # a lone node or two tell nothing the table does not
+            return None
+        return {**vis_data(g), "options": VIS_OPTIONS}
 
     # ------------------------------------------------------------------ entities
 
