@@ -241,7 +241,7 @@ def test_connection_paths_are_the_shortest_only(loaded_kb):
     # a shortest one (the old text enumerated every path up to max_hops, 3- and 4-hop ones too).
     rows = loaded_kb.queries.connection_paths(source="Japan", target="Nd", max_hops=4)
     assert rows and {r.hops for r in rows} == {2}
-    assert ["PARTY_TO", "COVERS"] in [r.relationships for r in rows]
+    assert all(len(r.relationships) == 2 for r in rows)
     assert not loaded_kb.queries.connection_paths(source="Japan", target="Nd", max_hops=1)
 
 

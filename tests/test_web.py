@@ -159,7 +159,8 @@ def test_cypher_box_refuses_writes_caps_rows_and_limits_time(client, loaded_kb):
 def test_statement_time_limit(loaded_kb):
     from kb.web.service import Desk
 
-    slow = "UNWIND range(1, 3000) AS a UNWIND range(1, 3000) AS b WITH a, b WHERE a * b % 7919 = 1 RETURN count(*) AS n"
+    # long enough (~100 s unchecked) that Neo4j's transaction monitor (every 2 s) sees it overrun
+    slow = "UNWIND range(1, 10000) AS a UNWIND range(1, 10000) AS b WITH a, b WHERE a * b % 7919 = 1 RETURN count(*) AS n"
     res = Desk(loaded_kb, time_limit=0.05).cypher(slow)
     assert "time limit" in res.error, res
     assert Desk(loaded_kb, time_limit=60).cypher("RETURN 1 AS one").rows == [{"one": 1}]
