@@ -102,6 +102,9 @@ def test_restriction_impact_china_dy_tb_2025(loaded_kb):
         assert {k for k, p in have.items() if party in p} == {k for k, p in want.items() if party in p}, party
     assert "jare-lynas-2023-heavy-rare-earths" in have and "JPN" in have["jare-lynas-2023-heavy-rare-earths"]
     assert "us-dod-lynas-2022-heavy-rare-earths" in have and "USA" in have["us-dod-lynas-2022-heavy-rare-earths"]
+    assert {k for k, p in have.items() if "EUU" in p} >= {"eu-japan-2025-competitiveness-alliance", "minerals-security-partnership"}
+    # an EU partnership whose texts name no rare earths touches nothing
+    assert "eu-canada-2021-raw-materials-partnership" not in have
     # an agreement naming only other elements does not touch Dy/Tb; one naming none touches every rare earth
     assert "toyota-tsusho-irel-2015-supply" not in have
     assert "japan-india-2012-mou" in have
