@@ -22,6 +22,8 @@ def console(
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="from stdin: stop at the first failed statement")] = False,
     max_rows: Annotated[int, typer.Option("--max-rows", help="show at most this many rows of an answer, then "
                                           "'N more rows' (0: all; :maxrows changes it)")] = 1000,
+    pager: Annotated[bool, typer.Option("--pager/--no-pager", help="page answers taller than the terminal "
+                                        "through $PAGER or less (:pager on|off changes it)")] = True,
 ) -> None:
     """An interactive Cypher console in the manner of cypher-shell, read-only unless --write.
 
@@ -40,7 +42,8 @@ def console(
     scripted = not sys.stdin.isatty()
     with opened() as k:
         width = out.width if not scripted else max(out.width, 120)
-        session = Session(k, write=write, fmt=fmt, width=width, color=sys.stdout.isatty(), max_rows=max_rows)
+        session = Session(k, write=write, fmt=fmt, width=width, color=sys.stdout.isatty(), max_rows=max_rows,
+                          pager=pager)
         if scripted:
             failed = run_script(session, sys.stdin.read(), sys.stdout, sys.stderr, fail_fast=fail_fast,
                                 quiet=state.quiet)
