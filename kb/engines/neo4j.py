@@ -163,10 +163,12 @@ class Neo4jBackend(Backend):
         except (nx.Neo4jError, nx.DriverError, ValueError, TypeError):
             return []  # the statement itself has already answered or failed: nothing to add
         out = []
-        for n in summary.summary_notifications:
+        for n in summary.gql_status_objects:
+            if not n.is_notification:
+                continue
             where = f" (line {n.position.line}, column {n.position.column})" if n.position else ""
-            text = " ".join(f"{n.title} {n.description}".split())
-            out.append(f"{str(n.severity_level.value or n.raw_severity_level).lower()}{where}: {text}")
+            severity = str(getattr(n.severity, "value", None) or n.raw_severity or "note").lower()
+            out.append(f"{severity}{where}: {' '.join(n.status_description.split())}")
         return list(dict.fromkeys(out))
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> tuple[list[Row], Counters]:
