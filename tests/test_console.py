@@ -225,16 +225,19 @@ def test_stdin_exits_non_zero_on_refusal_and_failure(engine, loaded_kb):
 SLOW = "UNWIND range(1, 8000) AS a UNWIND range(1, 8000) AS b WITH a, b WHERE a * b % 7 = 3 RETURN count(*) AS n;"
 
 
-def _pty(engine, tmp_path, *args: str):
+def _pty(engine, tmp_path, *args: str, size: tuple[int, int] = (40, 120), pager: str | None = None):
     pexpect = pytest.importorskip("pexpect")
-    env = {k: v for k, v in os.environ.items() if k not in ("KB_URI", "KB_GRAPH", "KB_USER", "KB_PASSWORD")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("KB_URI", "KB_GRAPH", "KB_USER", "KB_PASSWORD", "PAGER", "KB_PAGER")}
     env.update({"KB_HOME": str(tmp_path / "home"), "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"})
+    if pager is not None:
+        env["PAGER"] = pager
     for opt, var in (("home", "KB_HOME"), ("graph", "KB_GRAPH"), ("user", "KB_USER"), ("password", "KB_PASSWORD")):
         if opt in engine.options:
             env[var] = engine.options[opt]
     uri = ["--uri", engine.uri] if engine.uri else []
     child = pexpect.spawn(sys.executable, ["-m", "kb", *uri, "console", *args], env=env, cwd=str(ROOT),
-                          encoding="utf-8", timeout=60, dimensions=(40, 120))
+                          encoding="utf-8", timeout=60, dimensions=size)
     child.expect_exact("kb>")
     return child, Path(env["KB_HOME"])
 
@@ -317,4 +320,85 @@ def test_completion_after_a_variable_offers_its_labels_keys(engine, loaded_kb, t
     child.send(";\r")
     child.expect_exact("1 row")
     assert "66" in child.before  # Tab completed atomic_number (no other key of Element starts so)
+    _bye(child)
+
+
+#: a pager that marks what went through it (pydoc runs $PAGER through the shell)
+MARKING_PAGER = "sed -e 's/^/PAGED|/'"
+LONG = "UNWIND range(1, 60) AS i RETURN i;"
+
+
+def test_long_output_goes_through_the_pager(engine, loaded_kb, tmp_path):
+    child, _ = _pty(engine, tmp_path, size=(24, 100), pager=MARKING_PAGER)
+    child.send("RETURN 1 AS one;\r")  # fits: printed as it is
+    child.expect_exact("1 row")
+    assert "PAGED|" not in child.before
+    child.send(LONG + "\r")
+    child.expect_exact("60 rows")  # taller than the terminal: every line through the pager
+    paged = _plain(child.before + child.after)
+    assert paged[-1] == "PAGED|60 rows" and "PAGED|│ 1  │" in paged
+    child.send(":pager off\r")
+    child.expect_exact("pager off")
+    child.send(LONG + "\r")
+    child.expect_exact("60 rows")
+    assert "PAGED|" not in child.before
+    _bye(child)
+    child, _ = _pty(engine, tmp_path, "--no-pager", size=(24, 100), pager=MARKING_PAGER)
+    child.send(LONG + "\r")
+    child.expect_exact("60 rows")
+    assert "PAGED|" not in child.before
+    _bye(child)
+
+
+@pytest.mark.skipif(not __import__("shutil").which("less"), reason="no less on this machine")
+def test_the_default_pager_is_less_and_q_returns_to_the_prompt(engine, loaded_kb, tmp_path):
+    child, _ = _pty(engine, tmp_path, size=(24, 100))
+    child.send(LONG + "\r")
+    child.expect_exact("│ 20 ")
+    import time
+
+    time.sleep(0.5)
+    child.send("q")  # less waits for a key: the rows after the first screen are not printed
+    child.expect_exact("kb>")
+    assert "60 rows" not in child.before
+    child.send("RETURN 2 AS two;\r")
+    child.expect_exact("1 row")
+    _bye(child)
+
+
+def test_engine_notifications_are_shown(engine, loaded_kb, tmp_path):
+    child, _ = _pty(engine, tmp_path)
+    child.send("MATCH (n:NoSuchLabel) RETURN n;\r")
+    child.expect(r"\d+ ms")
+    said = " ".join(_plain(child.before))
+    assert "(no rows)" in said
+    if engine.name == "neo4j":  # Neo4j warns of the unknown label; FalkorDB says nothing
+        assert "neo4j warning" in said and "NoSuchLabel" in said
+    else:
+        assert "warning" not in said
+    child.send("MATCH (e:Element {symbol: 'Nd'}) RETURN id(e) >= 0 AS ok;\r")
+    child.expect(r"\d+ ms")
+    said = " ".join(_plain(child.before))
+    assert "true" in said.lower()
+    if engine.name == "neo4j":
+        assert "deprecated" in said.lower()
+    _bye(child)
+
+
+def test_narrow_terminals_do_not_break_dates_and_names(engine, loaded_kb, tmp_path):
+
+    stmt = ("MATCH (e:Event) WHERE e.date STARTS WITH '2010' "
+            "RETURN e.date AS date, e.name AS event, e.kind AS kind ORDER BY date;")
+    want = loaded_kb.read(stmt.rstrip(";"))
+    assert len(want) >= 3
+    child, _ = _pty(engine, tmp_path, size=(40, 64))
+    child.send(stmt + "\r")
+    child.expect_exact(f"{len(want)} rows")
+    lines = [line for line in _plain(child.before) if line.startswith("│")]
+    cells = [[c.strip() for c in line.strip("│").split("│")] for line in lines]
+    assert [c[0] for c in cells if c[0]] == [r["date"] for r in want]  # every date whole on one line
+    assert [c[2] for c in cells if c[2]] == [r["kind"] for r in want]  # kinds too
+    words = {w for r in want for w in r["event"].split()}
+    assert {w for c in cells for w in c[1].split()} <= words  # names wrap between words only
+    assert max(len(line) for line in lines) <= 64
     _bye(child)

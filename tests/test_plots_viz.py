@@ -80,6 +80,65 @@ def test_concentration(loaded_kb, tmp_path):
     assert (tmp_path / "hhi.png").stat().st_size > 20_000
 
 
+def test_prices(loaded_kb, tmp_path):
+    table = plots.price_table(loaded_kb, ["Dy", "terbium"])
+    assert {r["series"] for r in table} == {"dysprosium oxide", "terbium oxide"}
+    want = {(r["series"], r["year"]): r["usd_per_kg"] for r in _dicts(loaded_kb.ask("prices", {"symbol": "Tb"}))}
+    assert {(r["series"], r["year"]): r["usd_per_kg"] for r in table if r["series"] == "terbium oxide"} == want
+    fig = plots.prices(loaded_kb, ["Dy", "Tb"], log=True)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    drawn = {(round(x), y) for line in ax.get_lines() for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True)}
+    assert {(y, v) for (s, y), v in want.items()} <= drawn  # every published figure is a point on the chart
+    text = _texts(fig)
+    assert "Source" in text and "USGS, Mineral Commodity Summaries" in text and "terbium oxide" in text
+    est = [r["year"] for r in table if r.get("estimated")]
+    assert est and f"{max(est)}e" in text  # estimated years marked
+    hollow = [line for line in ax.get_lines() if line.get_markerfacecolor() == "white" and len(line.get_xdata())]
+    assert {round(x) for line in hollow for x in line.get_xdata()} == set(est)
+    assert plots.prices(loaded_kb, ["Dy"]).axes[0].get_yscale() == "linear"
+    assert "2021–2023" in _texts(plots.prices(loaded_kb, ["Nd"], 2021, 2023))  # the title follows --from/--to
+    svg = tmp_path / "prices.svg"
+    plots.save(fig, svg)
+    body = svg.read_text(encoding="utf-8")
+    assert "<text" in body and "terbium oxide" in body  # text stays text
+    with pytest.raises(KBError, match="no prices"):
+        plots.prices(loaded_kb, ["Dy"], 1950, 1960)
+    with pytest.raises(KBError, match="after"):
+        plots.prices(loaded_kb, None, 2024, 2020)
+
+
+def test_dependence_without_trade_says_how_to_import(loaded_kb):
+    with pytest.raises(KBError, match=r"no trade figures for JPN in 2022 \(import some: `kb import comtrade"):
+        plots.dependence(loaded_kb, "JPN", 2022)
+
+
+def test_dependence_after_a_trade_import(empty_kb, tmp_path):
+    from kb.loaders.trade import comtrade
+
+    empty_kb.load()
+    comtrade([ROOT / "tests" / "fixtures" / "trade" / "comtrade-sample.csv"]).write(empty_kb.backend)
+    rows = _dicts(empty_kb.ask("import_dependence", {"importer": "JPN", "year": 2022}))
+    assert rows and any(r["restricted"] for r in rows) and not all(r["restricted"] for r in rows)
+    fig = plots.dependence(empty_kb, "Japan", 2022)
+    ax = fig.axes[0]
+    bars = {label.get_text(): patch for label, patch in zip(ax.get_yticklabels(), ax.patches, strict=True)}
+    assert len(bars) == len(rows)
+    for r in rows:
+        bar = bars[f"{r['partner']} ({r['iso3']})"]
+        assert bar.get_width() == pytest.approx(100 * r["value_share"])
+        assert bool(bar.get_hatch()) == r["restricted"]  # restricted partners marked
+    text = _texts(fig)
+    assert "Japan" in text and "2022" in text and "export restriction in force" in text
+    assert "UN Comtrade" in text and f"{rows[0]['hhi']:,.0f}" in text
+    plots.save(fig, tmp_path / "dep.png")
+    assert (tmp_path / "dep.png").stat().st_size > 20_000
+
+
+def _dicts(rows):
+    return [r.model_dump() if hasattr(r, "model_dump") else dict(r) for r in rows]
+
+
 def test_chart_mistakes_are_kb_errors(loaded_kb, tmp_path):
     with pytest.raises(KBError, match="unknown stage"):
         plots.production_shares(loaded_kb, stage="smelting")
@@ -173,6 +232,11 @@ def test_cli_plot_and_viz(engine, loaded_kb, tmp_path):
     c = _cli(engine, "--quiet", "plot", "concentration", "--out", str(tmp_path / "c.svg"))
     assert c.returncode == 0, c.stderr
     assert c.stdout == "" and (tmp_path / "c.svg").exists()
+    pr = _cli(engine, "plot", "prices", "--symbol", "Dy", "--symbol", "Tb", "--log", "--out", str(tmp_path / "pr.svg"))
+    assert pr.returncode == 0, pr.stderr
+    assert "dysprosium oxide" in (tmp_path / "pr.svg").read_text(encoding="utf-8")
+    d = _cli(engine, "plot", "dependence", "--importer", "JPN", "--year", "2022", "--out", str(tmp_path / "d.png"))
+    assert d.returncode == 1 and d.stderr.count("\n") == 1 and "kb import comtrade" in d.stderr, d.stderr
     v = _cli(engine, "viz", "disputes", "-p", "iso3=JPN", "--out", str(tmp_path / "d.html"))
     assert v.returncode == 0, v.stderr
     assert "DS433" in (tmp_path / "d.html").read_text(encoding="utf-8")
@@ -190,7 +254,7 @@ def test_cli_mistakes_are_one_line(engine, loaded_kb, tmp_path):
 
 def test_cli_help_has_examples():
     for args in (["console", "--help"], ["plot", "production", "--help"], ["plot", "concentration", "--help"],
-                 ["viz", "--help"]):
+                 ["plot", "prices", "--help"], ["plot", "dependence", "--help"], ["viz", "--help"]):
         p = subprocess.run([*KB_CMD, *args], capture_output=True, text=True, timeout=60,
                            env={**os.environ, "COLUMNS": "200"})
         assert p.returncode == 0, (args, p.stderr)

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -48,6 +49,7 @@ Type Cypher statements ending with ';' (they may span lines), or a command:
   :params                     list the parameters
   :format table|vertical|csv|json   how rows are shown (vertical: one field a line, for wide rows)
   :maxrows N                  show at most N rows of an answer (0: all); the rest are counted
+  :pager on|off               page answers taller than the terminal ($PAGER, else less); --no-pager
   :exit                       leave (Ctrl-D on an empty prompt does too)
 
 Ctrl-C cancels the statement that is running (the session and its parameters stay);
@@ -58,7 +60,7 @@ Tab completes labels (after ':'), relationship types (inside [...]), property ke
 The console is read-only unless started with --write: statements that would change
 the graph are refused before they run, on either engine."""
 
-COMMANDS = (":help", ":schema", ":queries", ":run", ":param", ":params", ":format", ":maxrows", ":exit", ":quit")
+COMMANDS = (":help", ":schema", ":queries", ":run", ":param", ":params", ":format", ":maxrows", ":pager", ":exit", ":quit")
 #: properties the KB keeps for itself (name lookup, labels of a node as a map): not shown in answers
 INTERNAL_PROPERTIES = frozenset({"names_lc", "_labels"})
 MAX_ROWS = 1000
@@ -226,8 +228,9 @@ class Session:
     """One console on one KB: parameters, output format, read-only or not."""
 
     def __init__(self, k: KB, *, write: bool = False, fmt: Format = Format.table, width: int = 120,
-                 color: bool = False, max_rows: int = MAX_ROWS):
+                 color: bool = False, max_rows: int = MAX_ROWS, pager: bool = True):
         self.kb = k
+        self.pager = pager  # the interactive loop pages output taller than the terminal
         self.write = write
         self.fmt = fmt
         self.vertical = False
@@ -280,6 +283,9 @@ class Session:
         ms = (time.perf_counter() - t0) * 1000
         cols = list(rows[0]) if rows else []
         message = f"{ms:.0f} ms"
+        notes = self.kb.backend.notices(stmt, params)
+        if notes:
+            message = "\n".join(f"{self.kb.engine} {n}" for n in notes) + "\n" + message
         if counters is not None:
             changed = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counters.as_dict().items() if v)
             if changed:
@@ -337,6 +343,11 @@ class Session:
                 raise QueryError(f":maxrows takes a number of rows (0: all), now {self.max_rows}")
             self.max_rows = int(rest)
             return Outcome(message=f"showing at most {self.max_rows} rows" if self.max_rows else "showing every row")
+        if name == ":pager":
+            if rest.lower() not in ("on", "off"):
+                raise QueryError(f":pager on or off, now {'on' if self.pager else 'off'}")
+            self.pager = rest.lower() == "on"
+            return Outcome(message="pager " + rest.lower())
         if name == ":params":
             if rest.lower() == "clear":
                 return self._param("clear")
@@ -668,6 +679,18 @@ def cancellable(session: Session, text: str) -> Outcome | None:
     return done[0]
 
 
+def page(text: str) -> None:
+    """Show ``text`` through $KB_PAGER, $PAGER or ``less -FRX`` (colours kept, quits at once when it
+    fits); without any, pydoc's own terminal pager."""
+    import pydoc
+
+    cmd = os.environ.get("KB_PAGER") or os.environ.get("PAGER") or ("less -FRX" if shutil.which("less") else "")
+    if cmd.strip():
+        pydoc.pipepager(text + "\n", cmd)
+    else:
+        pydoc.ttypager(text + "\n")
+
+
 def interactive(session: Session, history: Path | None, *, banner: str = "",
                 printer: Callable[[str], None] | None = None) -> int:
     """The prompt_toolkit loop: multi-line statements ended by ``;``, history, completion.
@@ -684,6 +707,13 @@ def interactive(session: Session, history: Path | None, *, banner: str = "",
             printer(text)
         else:
             print_formatted_text(ANSI(text))
+
+    def show_output(text: str) -> None:
+        """Through a pager when taller than the terminal (and paging is on)."""
+        if printer is None and session.pager and text.count("\n") + 1 > shutil.get_terminal_size().lines - 2:
+            page(text)
+        else:
+            show(text)
 
     class CypherCompleter(Completer):
         def get_completions(self, document: Any, complete_event: Any) -> Any:
@@ -745,7 +775,7 @@ def interactive(session: Session, history: Path | None, *, banner: str = "",
                 show("\x1b[33mcancelled\x1b[0m (the session and its parameters are kept)")
                 break
             if res.output:
-                show(res.output.rstrip("\n"))
+                show_output(res.output.rstrip("\n"))
             if res.message:
                 show(res.message if res.ok else f"\x1b[31m{res.message}\x1b[0m")
             failed += 0 if res.ok else 1

@@ -69,6 +69,10 @@ def _figure(width: float = 10.0, height: float = 6.2) -> Figure:
     return fig
 
 
+def _caption_lines(text: str, width: int) -> int:
+    return len(textwrap.wrap(text, width=width))
+
+
 def _caption(fig: Figure, text: str, width: int = 150) -> None:
     wrapped = "\n".join(textwrap.wrap(text, width=width))
     lines = wrapped.count("\n") + 1
@@ -450,6 +454,163 @@ def concentration(k: KB, *, stages: Iterable[str] | None = None, start: int | No
     if stages_seen == ["mining"]:
         notes.append("The data holds no processing-stage figures.")
     _caption(fig, " ".join(notes), width=165)
+    return fig
+
+
+# --------------------------------------------------------------------------- prices
+
+
+def price_table(k: KB, symbols: Sequence[str] | None = None, start: int | None = None,
+                end: int | None = None) -> list[dict[str, Any]]:
+    """The answer of `prices` (one row per series and year, from the latest edition that
+    publishes it) for each of ``symbols`` (any name of an element; none: every series)."""
+    if start is not None and end is not None and start > end:
+        raise KBError(f"--from {start} is after --to {end}")
+    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    wanted: list[str | None] = list(symbols) if symbols else [None]
+    for sym in wanted:
+        for r in _dicts(k.ask("prices", {"symbol": sym, "from_year": start, "to_year": end})):
+            rows[(r["series"], r["year"])] = r
+    return [rows[key] for key in sorted(rows)]
+
+
+def prices(k: KB, symbols: Sequence[str] | None = None, start: int | None = None, end: int | None = None, *,
+           log: bool = False) -> Figure:
+    """Average rare-earth prices over time (US$/kg), one line per series (oxides, NdPr oxide,
+    mischmetal) from the question `prices`: each year from the latest edition that publishes it.
+    Estimated figures are hollow markers with an "e"; where the edition a line's figures come
+    from changes, the joining segment is dotted (editions may price a different grade).
+    ``log``: a logarithmic price axis (the series span three orders of magnitude)."""
+    from matplotlib import colormaps
+
+    rows = price_table(k, symbols, start, end)
+    if not rows:
+        what = f" for {', '.join(symbols)}" if symbols else ""
+        span = f" between {start or '…'} and {end or '…'}" if start is not None or end is not None else ""
+        raise KBError(f"no prices{what}{span} (is the KB loaded? `kb load`)")
+    by: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by.setdefault(r["series"], []).append(r)
+    # the dearest first: the legend reads top to bottom like the lines at the right end
+    order = sorted(by, key=lambda s: (-by[s][-1]["usd_per_kg"], s))
+    palette = list(colormaps["tab20"].colors)  # type: ignore[attr-defined]
+    fig = _figure(10.5, 6.4)
+    ax = fig.add_subplot()
+    for i, series in enumerate(order):
+        pts = sorted(by[series], key=lambda r: r["year"])
+        color = palette[(2 * i) % 20 if i < 10 else (2 * (i - 10) + 1) % 20]
+        xs, ys = [p["year"] for p in pts], [p["usd_per_kg"] for p in pts]
+        last = pts[-1]
+        label = f"{series} (${last['usd_per_kg']:,.{2 if last['usd_per_kg'] < 10 else 0}f} in {last['year']})"
+        ax.plot([], [], color=color, marker="o", ms=4, lw=1.6, label=label)
+        for a, b in zip(pts, pts[1:], strict=False):  # solid within an edition, dotted across editions
+            same = a["source"] == b["source"] and b["year"] == a["year"] + 1
+            ax.plot([a["year"], b["year"]], [a["usd_per_kg"], b["usd_per_kg"]], color=color, lw=1.6,
+                    ls="-" if same else ":")
+        firm = [(x, y) for x, y, p in zip(xs, ys, pts, strict=True) if not p.get("estimated")]
+        est = [(x, y) for x, y, p in zip(xs, ys, pts, strict=True) if p.get("estimated")]
+        if firm:
+            ax.plot(*zip(*firm, strict=True), ls="none", marker="o", ms=4, color=color)
+        if est:
+            ax.plot(*zip(*est, strict=True), ls="none", marker="o", ms=6, mfc="white", mec=color, mew=1.4)
+    if any(r.get("estimated") for r in rows):
+        ax.plot([], [], ls="none", marker="o", ms=6, mfc="white", mec="#444444", mew=1.4,
+                label="estimated (year marked e)")
+    years = sorted({r["year"] for r in rows})
+    lo, hi = years[0], years[-1]
+    ax.set_xlim(lo - 0.5, hi + 0.5)
+    _estimate_ticks(ax, list(range(lo, hi + 1)), {r["year"] for r in rows if r.get("estimated")})
+    if log:
+        from matplotlib.ticker import LogLocator, NullFormatter
+
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+    else:
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+    ax.set_ylabel("average price, US$ per kg" + (" (log scale)" if log else ""))
+    ax.grid(axis="y", alpha=0.3, which="major")
+    what = "oxide prices" if all(s.endswith("oxide") for s in order) else "prices"
+    ax.set_title(f"Rare-earth {what}, {_span(lo, hi)}", loc="left", fontsize=12, fontweight="bold")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5)
+    fig.subplots_adjust(left=0.08, right=0.70, top=0.92)
+    grades = {r["series"]: r["grade"] for r in rows if r.get("grade")}
+    notes = [source_line(k, (r["source"] for r in rows)),
+             "Averages as published, current US$ per kg (question prices); each year from the latest edition "
+             "that publishes it. Dotted: the figures on either side come from different editions, which may "
+             "state different grades."]
+    if grades:
+        notes.append("Grades: " + "; ".join(f"{s} {g}" for s, g in sorted(grades.items())) + ".")
+    ungraded = sorted({r["year"] for r in rows if not r.get("grade")})
+    if ungraded and grades:
+        notes.append(f"No grade stated for {_years(ungraded)}.")
+    est_years = sorted({int(r["year"]) for r in rows if r.get("estimated")})
+    if est_years:
+        notes.append(f"e, hollow markers: the edition marks {_years(est_years)} figures as estimates.")
+    _caption(fig, " ".join(notes), width=165)
+    return fig
+
+
+# --------------------------------------------------------------------------- import dependence
+
+_NO_TRADE = ("no trade figures for {who} in {year} (import some: `kb import comtrade FILE.csv` "
+             "or `kb import baci FILE.csv --countries country_codes.csv`)")
+
+
+def dependence_table(k: KB, importer: str, year: int, hs: str | None = None) -> list[dict[str, Any]]:
+    """The answer of `import_dependence`: the importer's sources in ``year``, largest first."""
+    rows = _dicts(k.ask("import_dependence", {"importer": importer, "year": year, "hs": hs}))
+    if not rows:
+        raise KBError(_NO_TRADE.format(who=importer, year=year))
+    return rows
+
+
+def dependence(k: KB, importer: str, year: int, hs: str | None = None, *, top: int = 12) -> Figure:
+    """Where an importer's rare-earth imports come from in ``year`` (question
+    `import_dependence`, after a trade import): each partner's share by value, largest first,
+    partners with an export restriction in force that year marked (red, hatched)."""
+    rows = dependence_table(k, importer, year, hs)
+    rows = [r for r in rows if r.get("value_share") is not None] or rows
+    shown = rows[:top]
+    rest = rows[top:]
+    names = [f"{r['partner']} ({r['iso3']})" for r in shown]
+    shares = [100 * (r.get("value_share") or 0.0) for r in shown]
+    if rest:
+        names.append(f"{len(rest)} other partners")
+        shares.append(100 * sum(r.get("value_share") or 0.0 for r in rest))
+    restricted = [bool(r["restricted"]) for r in shown] + ([False] if rest else [])
+    height = max(4.6, 2.6 + 0.42 * len(names))
+    fig = _figure(10.0, height)
+    ax = fig.add_subplot()
+    ypos = list(range(len(names)))[::-1]
+    for y, share, bad in zip(ypos, shares, restricted, strict=True):
+        ax.barh(y, share, color="#c0392b" if bad else "#4c72b0", hatch="///" if bad else None,
+                edgecolor="white", height=0.7)
+        ax.text(share + 0.8, y, f"{share:.1f}%" + ("  export restriction in force" if bad else ""),
+                va="center", fontsize=8.5, color="#8b1a1a" if bad else "#333333")
+    ax.set_yticks(ypos)
+    ax.set_yticklabels(names)
+    ax.set_xlim(0, 118)
+    ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%" if v <= 100 else "")
+    ax.set_xlabel("share of imports by value")
+    ax.grid(axis="x", alpha=0.3)
+    first = rows[0]
+    who = k.resolver().resolve(importer, ("Country",)).name  # `import_dependence` resolved it already
+    what = f"HS {hs}" if hs else "HS 280530, 284610, 284690 and 850511"
+    fig.text(0.01, 1 - 0.12 / height, f"Where {who}'s rare-earth imports came from, {year}", fontsize=12,
+             fontweight="bold", va="top", ha="left")
+    fig.text(0.01, 1 - 0.42 / height, f"{what}, by value. HHI of its sources {first['hhi']:,.0f}; "
+             f"{100 * (first.get('restricted_share') or 0.0):.0f}% from partners with an export restriction in force.",
+             fontsize=9, color="#444444", va="top", ha="left")
+    notes = [source_line(k, (r["source"] for r in rows)),
+             f"Figures {first['basis']} (question import_dependence); shares of the imports by value that the "
+             "source itemises by partner. Red, hatched: the partner had a quota, ban, export control or "
+             "licence requirement in force that year."]
+    _caption(fig, " ".join(notes), width=150)
+    lines = _caption_lines(" ".join(notes), 150)
+    fig.subplots_adjust(left=0.22, right=0.97, top=1 - 0.75 / height, bottom=(0.62 + 0.15 * lines) / height)
     return fig
 
 

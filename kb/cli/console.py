@@ -1,4 +1,4 @@
-"""`kb console`, `kb plot production|concentration`, `kb viz`: the analyst's commands."""
+"""`kb console`, `kb plot production|concentration|prices|dependence`, `kb viz`: the analyst's commands."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ def console(
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="from stdin: stop at the first failed statement")] = False,
     max_rows: Annotated[int, typer.Option("--max-rows", help="show at most this many rows of an answer, then "
                                           "'N more rows' (0: all; :maxrows changes it)")] = 1000,
+    pager: Annotated[bool, typer.Option("--pager/--no-pager", help="page answers taller than the terminal "
+                                        "through $PAGER or less (:pager on|off changes it)")] = True,
 ) -> None:
     """An interactive Cypher console in the manner of cypher-shell, read-only unless --write.
 
@@ -40,7 +42,8 @@ def console(
     scripted = not sys.stdin.isatty()
     with opened() as k:
         width = out.width if not scripted else max(out.width, 120)
-        session = Session(k, write=write, fmt=fmt, width=width, color=sys.stdout.isatty(), max_rows=max_rows)
+        session = Session(k, write=write, fmt=fmt, width=width, color=sys.stdout.isatty(), max_rows=max_rows,
+                          pager=pager)
         if scripted:
             failed = run_script(session, sys.stdin.read(), sys.stdout, sys.stderr, fail_fast=fail_fast,
                                 quiet=state.quiet)
@@ -57,7 +60,7 @@ def console(
 
 # --------------------------------------------------------------------------- charts
 
-plot_app = typer.Typer(help="Charts of production shares and supply concentration (PNG, SVG or PDF).",
+plot_app = typer.Typer(help="Charts of production shares, supply concentration, prices and import dependence (PNG, SVG or PDF).",
                        no_args_is_help=True)
 app.add_typer(plot_app, name="plot")
 
@@ -106,6 +109,55 @@ def plot_concentration(
     t0 = time.perf_counter()
     with opened() as k, progress_bar("asking supply_concentration") as progress:
         fig = plots.concentration(k, start=start, end=end, progress=progress)
+    plots.save(fig, out)
+    wrote(out, t0)
+
+
+@plot_app.command("prices")
+def plot_prices(
+    out: Annotated[Path, typer.Option("--out", "-o", help="the chart file: .png, .svg or .pdf")],
+    symbol: Annotated[list[str] | None, typer.Option("--symbol", "-s", help="an element (symbol, name or alias); "
+                                                     "repeat for several; default: every series")] = None,
+    start: Annotated[int | None, typer.Option("--from", help="first year (default: the first with prices)")] = None,
+    end: Annotated[int | None, typer.Option("--to", help="last year (default: the last with prices)")] = None,
+    log: Annotated[bool, typer.Option("--log", help="logarithmic price axis")] = False,
+) -> None:
+    """Average rare-earth prices over time (US$/kg) by series, from `prices`: each year from the
+    latest edition that publishes it, estimates marked.
+
+    Example: kb plot prices --symbol Dy --symbol Tb --symbol Nd --log --out prices.png
+    """
+    from kb.analysis import plots
+
+    _check_chart_path(out)
+    t0 = time.perf_counter()
+    with opened() as k:
+        fig = plots.prices(k, symbol or None, start, end, log=log)
+    plots.save(fig, out)
+    wrote(out, t0)
+
+
+@plot_app.command("dependence")
+def plot_dependence(
+    out: Annotated[Path, typer.Option("--out", "-o", help="the chart file: .png, .svg or .pdf")],
+    importer: Annotated[str, typer.Option("--importer", help="the importing country: ISO3 code, name or alias")],
+    year: Annotated[int, typer.Option("--year", help="the year of the trade figures")],
+    hs: Annotated[str | None, typer.Option("--hs", help="one HS subheading (280530, 284610, 284690, 850511); "
+                                           "default: all four")] = None,
+    top: Annotated[int, typer.Option("--top", help="partners named; the rest are drawn together")] = 12,
+) -> None:
+    """Where a country's rare-earth imports come from in a year, from `import_dependence`
+    (needs trade figures: `kb import comtrade` or `kb import baci`); partners with an export
+    restriction in force are marked.
+
+    Example: kb plot dependence --importer JPN --year 2022 --out japan-2022.png
+    """
+    from kb.analysis import plots
+
+    _check_chart_path(out)
+    t0 = time.perf_counter()
+    with opened() as k:
+        fig = plots.dependence(k, importer, year, hs, top=top)
     plots.save(fig, out)
     wrote(out, t0)
 

@@ -67,6 +67,11 @@ class Backend(ABC):
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> tuple[list[Row], Counters]:
         """Run a statement that may write, in one transaction."""
 
+    def notices(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
+        """What the engine has to say about a statement (an unknown label, a deprecated
+        feature), one line each; engines that say nothing return []."""
+        return []
+
     def write_batches(
         self, query: str, rows: Sequence[Mapping[str, Any]], batch_size: int = 2000, **params: Any
     ) -> Counters:

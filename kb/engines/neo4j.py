@@ -154,6 +154,23 @@ class Neo4jBackend(Backend):
         rows, _, _ = self._run(query, params, neo4j.RoutingControl.READ, timeout)
         return rows
 
+    def notices(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
+        """Neo4j's notifications about ``query`` (planning it with EXPLAIN, in a session that asks
+        for them: the driver is set to none, as they are noise for the canned questions)."""
+        try:
+            with self.driver.session(database=self.database, notifications_min_severity="INFORMATION") as s:
+                summary = s.run("EXPLAIN " + query, dict(params or {})).consume()
+        except (nx.Neo4jError, nx.DriverError, ValueError, TypeError):
+            return []  # the statement itself has already answered or failed: nothing to add
+        out = []
+        for n in summary.gql_status_objects:
+            if not n.is_notification:
+                continue
+            where = f" (line {n.position.line}, column {n.position.column})" if n.position else ""
+            severity = str(getattr(n.severity, "value", None) or n.raw_severity or "note").lower()
+            out.append(f"{severity}{where}: {' '.join(n.status_description.split())}")
+        return list(dict.fromkeys(out))
+
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> tuple[list[Row], Counters]:
         rows, counters, _ = self._run(query, params, neo4j.RoutingControl.WRITE)
         return rows, counters
