@@ -80,6 +80,7 @@ class Neo4jBackend(Backend):
             user, password = unquote(u.username or "") or user, unquote(u.password or "") or password
             uri = urlunsplit((u.scheme, (u.hostname or "") + (f":{u.port}" if u.port else ""), u.path, u.query, u.fragment))
         auth = (user or "neo4j", password) if password else None
+        self.uri = uri
         self.location = uri + (f" (database {database})" if database else "")
         self.database = database
         try:
