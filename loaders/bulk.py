@@ -219,6 +219,8 @@ def neo4j_bulk(backend: Any, rows: GraphRows, password: str | None = None) -> Co
             neo4j_local.import_full(backend.uri, nodes, rels, password=password, database=backend.database or "neo4j")
         except neo4j_local.Neo4jLocalError as exc:
             raise BackendError(str(exc)) from None
+        finally:
+            backend.reconnect()
     backend.ensure_schema(NODE_KEYS, INDEXES)
     return Counters(nodes_created=rows.node_count, relationships_created=rows.rel_count,
                     properties_set=sum(len(p) for v in rows.nodes.values() for p in v.values())

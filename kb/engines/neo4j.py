@@ -83,6 +83,17 @@ class Neo4jBackend(Backend):
         self.uri = uri
         self.location = uri + (f" (database {database})" if database else "")
         self.database = database
+        self._auth = auth
+        self._open()
+
+    def reconnect(self) -> None:
+        """A new driver (after the server was restarted with a replaced database, e.g. by a bulk
+        import: the old driver's bookmarks name transactions the new database never had)."""
+        self.driver.close()
+        self._open()
+
+    def _open(self) -> None:
+        uri, auth = self.uri, self._auth
         try:
             self.driver = neo4j.GraphDatabase.driver(
                 uri, auth=auth, connection_timeout=10,

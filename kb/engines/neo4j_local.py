@@ -764,12 +764,12 @@ def import_full(uri: str, nodes: list[tuple[str, Path]], relationships: list[tup
     port, home = int(state["port"]), Path(state["data_dir"])
     java, _ = _java()
     cmd = [java, "-Xmx1g", *JVM_FLAGS, "-cp", str(_lib_dir() / "*"), ADMIN_TOOL_MAIN,
-           "database", "import", "full", "--overwrite-destination=true", "--multiline-fields=true",
+           "database", "import", "full", database,  # before --nodes/--relationships: those take several files
+           "--overwrite-destination=true", "--multiline-fields=true",
            "--array-delimiter=U+001F", "--id-type=string", "--threads=2",
            f"--report-file={home / 'logs' / 'import.report'}"]
     cmd += [f"--nodes={label}={f}" for label, f in nodes]
     cmd += [f"--relationships={rtype}={f}" for rtype, f in relationships]
-    cmd.append(database)
     stop(port)
     env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
     (home / "conf").mkdir(exist_ok=True)
@@ -779,6 +779,7 @@ def import_full(uri: str, nodes: list[tuple[str, Path]], relationships: list[tup
         start(port=port, http_port=int(state.get("http_port") or 0), data_dir=home, password=password,
               timeout=timeout, heap=str(state.get("heap") or DEFAULT_HEAP))
     if proc.returncode != 0:
-        lines = [x for x in (proc.stderr or proc.stdout).splitlines() if x.strip()]
-        raise Neo4jLocalError(f"neo4j-admin database import failed (exit {proc.returncode}): {lines[-1] if lines else 'no output'}")
+        lines = [x.strip() for x in (proc.stderr + proc.stdout).splitlines()
+                 if x.strip() and not x.strip().startswith(("at ", "..."))]
+        raise Neo4jLocalError(f"neo4j-admin database import failed (exit {proc.returncode}): {lines[0] if lines else 'no output'}")
     return proc.stdout
