@@ -143,18 +143,21 @@ class KB:
 
     # -- data
     def load(self, paths: Iterable[str | Path] | None = None, *, progress: Any = None,
-             dry_run: bool = False, with_bundled: bool = False) -> LoadReport:
+             dry_run: bool = False, with_bundled: bool = False, bulk: bool = False) -> LoadReport:
         """Load data files (the bundled KB when no path is given). All-or-nothing:
         a bad record anywhere raises `DataError` before anything is written.
         ``with_bundled`` loads the paths together with the bundled data, so their records
-        may refer to its sources and entities (a folder written by `kb review accept`)."""
+        may refer to its sources and entities (a folder written by `kb review accept`).
+        ``bulk``: only into an empty store, with the engine's own importer (GRAPH.BULK on FalkorDB,
+        neo4j-admin import on a local Neo4j, which is restarted); see `kb.loaders.bulk`."""
         from kb.loaders import load_paths
 
         chosen = [Path(p) for p in paths] if paths else [bundled_data_dir()]
         if with_bundled and paths:
             chosen = [bundled_data_dir(), *chosen]
         self._resolver = None
-        return load_paths(self.backend, chosen, progress=progress, dry_run=dry_run)
+        return load_paths(self.backend, chosen, progress=progress, dry_run=dry_run, bulk=bulk,
+                          password=self.settings.password)
 
     def stats(self) -> dict[str, Any]:
         from kb.stats import graph_stats

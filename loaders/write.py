@@ -37,6 +37,10 @@ class LoadReport:
     relationships: int = 0
     counters: Counters = field(default_factory=Counters)
     seconds: float = 0.0
+    #: "merge" (the loader) or "bulk" (the engine's importer, into an empty store)
+    method: str = "merge"
+    #: why a bulk load was not one (the engine gave no bulk path and the load merged instead)
+    note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +51,8 @@ class LoadReport:
             "created": {"nodes": self.counters.nodes_created, "relationships": self.counters.relationships_created},
             "properties_set": self.counters.properties_set,
             "seconds": round(self.seconds, 3),
+            "method": self.method,
+            **({"note": self.note} if self.note else {}),
         }
 
 
@@ -82,9 +88,11 @@ def write_rows(backend: Backend, rows: GraphRows, progress: Progress | None = No
 
 
 def load_paths(backend: Backend, paths: Iterable[Path], progress: Progress | None = None,
-               dry_run: bool = False) -> LoadReport:
+               dry_run: bool = False, bulk: bool = False, password: str | None = None) -> LoadReport:
     """Read, validate and write data files. Raises `DataError` (nothing written)
-    listing every problem when any record is wrong."""
+    listing every problem when any record is wrong. ``bulk``: write with the engine's own importer
+    into an empty store (`kb.loaders.bulk`; refused when the store holds nodes); where the engine
+    has no bulk path (a Neo4j that is not local) the rows are merged and ``report.note`` says why."""
     t0 = time.perf_counter()
     paths = list(paths)
     raw, problems = read_all(paths)
@@ -94,7 +102,16 @@ def load_paths(backend: Backend, paths: Iterable[Path], progress: Progress | Non
     report = LoadReport(
         files=len({r.file for r in raw}), records=len(raw), nodes=rows.node_count, relationships=rows.rel_count
     )
+    if bulk:
+        from .bulk import bulk_fallback_reason, ensure_empty, write_bulk
+
+        ensure_empty(backend)
+        report.note = bulk_fallback_reason(backend)
+        report.method = "merge" if report.note else "bulk"
     if not dry_run:
-        report.counters = write_rows(backend, rows, progress)
+        if report.method == "bulk":
+            report.counters = write_bulk(backend, rows, progress, password=password)
+        else:
+            report.counters = write_rows(backend, rows, progress)
     report.seconds = time.perf_counter() - t0
     return report

@@ -21,6 +21,8 @@ def load(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only, write nothing")] = False,
     with_bundled: Annotated[bool, typer.Option(
         "--with-bundled", help="load the paths together with the bundled data (e.g. a `kb review accept` folder)")] = False,
+    bulk: Annotated[bool, typer.Option(
+        "--bulk", help="into an EMPTY store only, with the engine's importer (GRAPH.BULK; neo4j-admin import on a local Neo4j)")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Load data files into the graph: validate everything, then merge in batches.
@@ -29,11 +31,14 @@ def load(
     listed with file, line and field. Loading twice changes nothing.
 
     Example: kb load            (the bundled KB)   kb load my-data/ --dry-run
-             kb load reviewed/ --with-bundled
+             kb load reviewed/ --with-bundled      kb load --bulk   (empty store only)
     """
     with opened() as k, progress_bar("loading") as progress:
-        report = k.load(paths, dry_run=dry_run, with_bundled=with_bundled, progress=progress if fmt is Format.table else None)
+        report = k.load(paths, dry_run=dry_run, with_bundled=with_bundled, bulk=bulk,
+                        progress=progress if fmt is Format.table else None)
     d = report.as_dict()
+    if report.note:
+        print(f"note: {report.note}", file=sys.stderr)
     if fmt is Format.table:
         if not state.quiet:
             verb = "checked" if dry_run else "loaded"

@@ -80,8 +80,20 @@ class Neo4jBackend(Backend):
             user, password = unquote(u.username or "") or user, unquote(u.password or "") or password
             uri = urlunsplit((u.scheme, (u.hostname or "") + (f":{u.port}" if u.port else ""), u.path, u.query, u.fragment))
         auth = (user or "neo4j", password) if password else None
+        self.uri = uri
         self.location = uri + (f" (database {database})" if database else "")
         self.database = database
+        self._auth = auth
+        self._open()
+
+    def reconnect(self) -> None:
+        """A new driver (after the server was restarted with a replaced database, e.g. by a bulk
+        import: the old driver's bookmarks name transactions the new database never had)."""
+        self.driver.close()
+        self._open()
+
+    def _open(self) -> None:
+        uri, auth = self.uri, self._auth
         try:
             self.driver = neo4j.GraphDatabase.driver(
                 uri, auth=auth, connection_timeout=10,

@@ -45,6 +45,8 @@ __all__ = [
     "cypher_shell_installed",
     "install",
     "install_cypher_shell",
+    "import_full",
+    "local_server",
     "is_installed",
     "start",
     "stop",
@@ -563,6 +565,7 @@ def start(
                 "data_dir": str(data),
                 "log": str(log_path),
                 "auth": bool(password),
+                "heap": heap,
                 "started_at": time.time(),
             },
         )
@@ -727,3 +730,56 @@ if __name__ == "__main__":  # pragma: no cover - tiny manual CLI: python -m kb.e
             print(json.dumps(status(p), indent=1))
     except Neo4jLocalError as err:
         sys.exit(f"error: {err}")
+
+
+# --------------------------------------------------------------------------- bulk import
+
+ADMIN_TOOL_MAIN = "org.neo4j.cli.AdminTool"  # neo4j-admin (neo4j-command-line + neo4j-import-tool jars)
+
+
+def local_server(uri: str) -> dict[str, Any] | None:
+    """The state of the local server (started by this module, running) that ``uri`` points at, else None."""
+    from urllib.parse import urlsplit
+
+    try:
+        u = urlsplit(uri)
+        port = u.port or 7687
+    except ValueError:
+        return None
+    if u.hostname not in (HOST, "localhost") or u.scheme not in ("bolt", "neo4j"):
+        return None
+    pid, state = _running_pid(port)
+    return state if pid and state and state.get("data_dir") else None
+
+
+def import_full(uri: str, nodes: list[tuple[str, Path]], relationships: list[tuple[str, Path]],
+                password: str | None = None, database: str = "neo4j", timeout: float = 120) -> str:
+    """``neo4j-admin database import full`` of CSV files into the local server behind ``uri``:
+    stop it, import into its data directory (replacing ``database``), start it again on the same
+    ports and heap. ``nodes``: (label, file); ``relationships``: (type, file); files carry Neo4j
+    import headers. Returns the tool's output. The database must be one the caller emptied."""
+    state = local_server(uri)
+    if state is None:
+        raise Neo4jLocalError(f"{uri} is not a local Neo4j started by `kb neo4j start`: neo4j-admin import needs its data directory")
+    port, home = int(state["port"]), Path(state["data_dir"])
+    java, _ = _java()
+    cmd = [java, "-Xmx1g", *JVM_FLAGS, "-cp", str(_lib_dir() / "*"), ADMIN_TOOL_MAIN,
+           "database", "import", "full", database,  # before --nodes/--relationships: those take several files
+           "--overwrite-destination=true", "--multiline-fields=true",
+           "--array-delimiter=U+001F", "--id-type=string", "--threads=2",
+           f"--report-file={home / 'logs' / 'import.report'}"]
+    cmd += [f"--nodes={label}={f}" for label, f in nodes]
+    cmd += [f"--relationships={rtype}={f}" for rtype, f in relationships]
+    stop(port)
+    env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
+    (home / "conf").mkdir(exist_ok=True)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=str(home), timeout=3600)
+    finally:
+        start(port=port, http_port=int(state.get("http_port") or 0), data_dir=home, password=password,
+              timeout=timeout, heap=str(state.get("heap") or DEFAULT_HEAP))
+    if proc.returncode != 0:
+        lines = [x.strip() for x in (proc.stderr + proc.stdout).splitlines()
+                 if x.strip() and not x.strip().startswith(("at ", "..."))]
+        raise Neo4jLocalError(f"neo4j-admin database import failed (exit {proc.returncode}): {lines[0] if lines else 'no output'}")
+    return proc.stdout
