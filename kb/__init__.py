@@ -27,17 +27,18 @@ if TYPE_CHECKING:
 __all__ = ["KB", "BackendError", "DataError", "KBError", "QueryError", "connect", "__version__"]
 
 
+#: the public names, each from the module that defines it (imported on first use: a fresh
+#: process starts fast, and the package root imports nothing of its own at start-up)
+_LAZY = {"KB": "kb.core", "connect": "kb.core", "KBError": "kb.errors", "DataError": "kb.errors",
+         "BackendError": "kb.errors", "QueryError": "kb.errors"}
+_SUBMODULES = ("queries", "schema", "rows", "errors")
+
+
 def __getattr__(name: str) -> Any:
-    if name in ("KB", "connect"):
-        from kb import core
+    import importlib
 
-        return getattr(core, name)
-    if name in ("KBError", "DataError", "BackendError", "QueryError"):
-        from kb import errors
-
-        return getattr(errors, name)
-    if name in ("queries", "schema", "rows", "errors"):
-        import importlib
-
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:
         return importlib.import_module(f"kb.{name}")
     raise AttributeError(f"module 'kb' has no attribute {name!r}")
