@@ -13,19 +13,24 @@
 // column: facilities: list[str] - that country's facilities known to yield the element
 MATCH (imp:Country {iso3: $importer})
 MATCH (el:Element {symbol: $symbol})
+// the importer's agreements and the countries on their other side, directly or through organisations
+// (read once, not once per producer)
+// (pattern comprehensions: no aggregation that would carry the lists as grouping keys)
+WITH imp, el,
+     [(imp)-[:PARTY_TO]->(a1:Agreement)<-[:PARTY_TO]-(c1:Country) | [c1.iso3, a1.name]]
+     + [(imp)<-[:BASED_IN]-(:Organisation)-[:PARTY_TO]->(a2:Agreement)<-[:PARTY_TO]-(:Organisation)-[:BASED_IN]->(c2:Country)
+        | [c2.iso3, a2.name]] AS ties
 MATCH (w:Production {stage: 'mining', iso3: 'WLD'})
-WITH imp, el, max(w.year) AS year
+WITH imp, el, ties, max(w.year) AS year
 MATCH (w:Production {stage: 'mining', iso3: 'WLD', year: year})-[:SOURCED_FROM]->(s:Source)
-WITH imp, el, year, w, s ORDER BY s.date DESC, s.id DESC LIMIT 1
+WITH imp, el, ties, year, w, s ORDER BY s.date DESC, s.id DESC LIMIT 1
 MATCH (p:Production {stage: 'mining', year: year})-[:SOURCED_FROM]->(s)
 MATCH (p)-[:OF_COUNTRY]->(c:Country)
 WHERE c.iso3 <> $exclude AND c.iso3 <> imp.iso3
-OPTIONAL MATCH (imp)-[:PARTY_TO]->(a1:Agreement)<-[:PARTY_TO]-(c)
-OPTIONAL MATCH (imp)<-[:BASED_IN]-(:Organisation)-[:PARTY_TO]->(a2:Agreement)<-[:PARTY_TO]-(:Organisation)-[:BASED_IN]->(c)
-WITH imp, el, year, w, p, c, collect(DISTINCT a1.name) + collect(DISTINCT a2.name) AS deals
+WITH el, year, w, p, c, [t IN ties WHERE t[0] = c.iso3 | t[1]] AS deals
 UNWIND (CASE WHEN size(deals) = 0 THEN [null] ELSE deals END) AS deal
-WITH imp, el, year, w, p, c, deal ORDER BY deal
-WITH imp, el, year, w, p, c, collect(DISTINCT deal) AS deals
+WITH el, year, w, p, c, deal ORDER BY deal
+WITH el, year, w, p, c, collect(DISTINCT deal) AS deals
 OPTIONAL MATCH (c)<-[:LOCATED_IN]-(f:Facility)-[:YIELDS]->(el)
 WITH year, w, p, c, deals, f ORDER BY f.name
 RETURN c.name AS country, c.iso3 AS iso3, p.tonnes AS tonnes,

@@ -8,7 +8,22 @@
 // column: label: str - what kind of entity it is
 // column: articles: int - how many of the entity's articles mention it
 // column: mentions: int - how many times those articles mention it
-MATCH (n) WHERE coalesce(n.iso3, n.symbol, n.code, n.id) = $name AND n.names_lc IS NOT NULL
+// The entity is found by its key through each entity label's index (a UNION: a node has no
+// common label; largest labels first, see docs/engine-bugs.md on FalkorDB's plan).
+CALL {
+  MATCH (n:Organisation {id: $name}) RETURN n
+  UNION MATCH (n:Agreement {id: $name}) RETURN n
+  UNION MATCH (n:Country {iso3: $name}) RETURN n
+  UNION MATCH (n:Element {symbol: $name}) RETURN n
+  UNION MATCH (n:Technology {id: $name}) RETURN n
+  UNION MATCH (n:Use {id: $name}) RETURN n
+  UNION MATCH (n:Commodity {id: $name}) RETURN n
+  UNION MATCH (n:Facility {id: $name}) RETURN n
+  UNION MATCH (n:Dispute {code: $name}) RETURN n
+  UNION MATCH (n:Measure {id: $name}) RETURN n
+  UNION MATCH (n:Event {id: $name}) RETURN n
+}
+WITH n  // FalkorDB 4.16 forgets that n is bound when a MATCH follows CALL {} directly
 MATCH (n)<-[:MENTIONS]-(s:Source)
 WITH collect(DISTINCT n) AS targets, collect(DISTINCT s) AS sources
 UNWIND sources AS s

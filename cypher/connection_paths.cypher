@@ -10,9 +10,35 @@
 // Every shortest path (allShortestPaths: a breadth-first search from both ends, not an
 // enumeration of every path), in both directions. FalkorDB runs it once both ends are bound
 // (the WITH) and only for allShortestPaths, not shortestPath, when undirected.
-MATCH (a) WHERE coalesce(a.iso3, a.symbol, a.code, a.id) = $source AND a.names_lc IS NOT NULL
-MATCH (b) WHERE coalesce(b.iso3, b.symbol, b.code, b.id) = $target AND b.names_lc IS NOT NULL AND b <> a
-WITH a, b
+// The entity is found by its key through each entity label's index (a UNION: a node has no
+// common label; largest labels first, see docs/engine-bugs.md on FalkorDB's plan).
+CALL {
+  MATCH (a:Organisation {id: $source}) RETURN a
+  UNION MATCH (a:Agreement {id: $source}) RETURN a
+  UNION MATCH (a:Country {iso3: $source}) RETURN a
+  UNION MATCH (a:Element {symbol: $source}) RETURN a
+  UNION MATCH (a:Technology {id: $source}) RETURN a
+  UNION MATCH (a:Use {id: $source}) RETURN a
+  UNION MATCH (a:Commodity {id: $source}) RETURN a
+  UNION MATCH (a:Facility {id: $source}) RETURN a
+  UNION MATCH (a:Dispute {code: $source}) RETURN a
+  UNION MATCH (a:Measure {id: $source}) RETURN a
+  UNION MATCH (a:Event {id: $source}) RETURN a
+}
+CALL {
+  MATCH (b:Organisation {id: $target}) RETURN b
+  UNION MATCH (b:Agreement {id: $target}) RETURN b
+  UNION MATCH (b:Country {iso3: $target}) RETURN b
+  UNION MATCH (b:Element {symbol: $target}) RETURN b
+  UNION MATCH (b:Technology {id: $target}) RETURN b
+  UNION MATCH (b:Use {id: $target}) RETURN b
+  UNION MATCH (b:Commodity {id: $target}) RETURN b
+  UNION MATCH (b:Facility {id: $target}) RETURN b
+  UNION MATCH (b:Dispute {code: $target}) RETURN b
+  UNION MATCH (b:Measure {id: $target}) RETURN b
+  UNION MATCH (b:Event {id: $target}) RETURN b
+}
+WITH a, b WHERE b <> a
 MATCH p = allShortestPaths((a)-[:USED_IN|ENABLES|PART_OF|BASED_IN|SUBSIDIARY_OF|LOCATED_IN|OPERATES|OWNS|YIELDS|COMPLAINANT_IN|RESPONDENT_IN|THIRD_PARTY_IN|CHALLENGES|CONCERNS|IMPOSED|TARGETS|COVERS|PARTY_TO|INVOLVES*..4]-(b))
 WHERE length(p) <= $max_hops
 WITH p, length(p) AS hops

@@ -22,30 +22,38 @@ OPTIONAL MATCH (w:Production {stage: 'mining', iso3: 'WLD', year: py})-[:SOURCED
 WITH c, r, py, w, ws ORDER BY ws.date DESC, ws.id DESC LIMIT 1
 OPTIONAL MATCH (rp:Production {stage: 'mining', year: py, iso3: r.iso3})-[:SOURCED_FROM]->(ws)
 WITH c, r, py, ws, CASE WHEN w.tonnes > 0 AND rp.tonnes IS NOT NULL THEN rp.tonnes / w.tonnes END AS pshare
+// one pass over the importer's imports: totals by subheading, year, whose figures (tier) and source
+OPTIONAL MATCH (c)-[:IMPORTED]->(f:TradeFlow)
+OPTIONAL MATCH (f)-[:SOURCED_FROM]->(s:Source)
+OPTIONAL MATCH (x:Country)-[:EXPORTED]->(f)
+WITH c, r, py, ws, pshare, f.hs_code AS hs_code, f.year AS y,
+     CASE WHEN f.reporter = c.iso3 THEN 0 WHEN f.reporter IS NULL THEN 1 ELSE 2 END AS t,
+     s.date + '|' + s.id AS sk, s.title AS title,
+     sum(coalesce(f.value_usd, 0.0)) AS gtv, sum(CASE WHEN x.iso3 = r.iso3 THEN coalesce(f.value_usd, 0.0) ELSE 0.0 END) AS grv,
+     sum(coalesce(f.tonnes, 0.0)) AS gtt, sum(CASE WHEN x.iso3 = r.iso3 THEN coalesce(f.tonnes, 0.0) ELSE 0.0 END) AS grt
+WITH c, r, py, ws, pshare,
+     collect({hs: hs_code, y: y, t: t, sk: sk, title: title, tv: gtv, rv: grv, tt: gtt, rt: grt}) AS groups
 MATCH (e:Element)
 OPTIONAL MATCH (e)-[:PART_OF]->(cm:Commodity)
-WITH c, r, py, ws, pshare, e, cm ORDER BY cm.id
-WITH c, r, py, ws, pshare, e, collect(cm.id) AS commodities, collect(cm.hs_codes) AS hs_lists
+WITH c, r, py, ws, pshare, groups, e, cm ORDER BY cm.id
+WITH c, r, py, ws, pshare, groups, e, collect(cm.id) AS commodities, collect(cm.hs_codes) AS hs_lists
 WITH c, r, py, ws, pshare, e, commodities,
-     [h IN reduce(acc = [], x IN hs_lists | acc + x) WHERE h <> '284610' OR e.symbol = 'Ce'] AS hs
-OPTIONAL MATCH (c)-[:IMPORTED]->(f0:TradeFlow)
-WHERE f0.hs_code IN hs
-WITH c, r, py, ws, pshare, e, commodities, hs, max(f0.year) AS ty
-OPTIONAL MATCH (c)-[:IMPORTED]->(f1:TradeFlow {year: ty})
-WHERE f1.hs_code IN hs
-WITH c, r, py, ws, pshare, e, commodities, hs, ty,
-     min(CASE WHEN f1 IS NULL THEN null WHEN f1.reporter = c.iso3 THEN 0 WHEN f1.reporter IS NULL THEN 1 ELSE 2 END) AS tb
-OPTIONAL MATCH (c)-[:IMPORTED]->(f2:TradeFlow {year: ty})-[:SOURCED_FROM]->(s2:Source)
-WHERE f2.hs_code IN hs AND CASE WHEN f2.reporter = c.iso3 THEN 0 WHEN f2.reporter IS NULL THEN 1 ELSE 2 END = tb
-WITH c, r, py, ws, pshare, e, commodities, hs, ty, tb, max(s2.date + '|' + s2.id) AS sk
-OPTIONAL MATCH (c)-[:IMPORTED]->(f:TradeFlow {year: ty})-[:SOURCED_FROM]->(s:Source)
-WHERE f.hs_code IN hs AND s.date + '|' + s.id = sk
-  AND CASE WHEN f.reporter = c.iso3 THEN 0 WHEN f.reporter IS NULL THEN 1 ELSE 2 END = tb
-OPTIONAL MATCH (x:Country)-[:EXPORTED]->(f)
+     [g IN groups WHERE g.hs IN [h IN reduce(acc = [], x IN hs_lists | acc + x) WHERE h <> '284610' OR e.symbol = 'Ce']] AS gs
+// per element: the latest year with figures, the best tier that year (the importer's own, reconciled,
+// mirror), the latest source of those, and the sums of that source's figures
+WITH c, r, py, ws, pshare, e, commodities, gs,
+     reduce(m = null, g IN gs | CASE WHEN m IS NULL OR g.y > m THEN g.y ELSE m END) AS ty
+WITH c, r, py, ws, pshare, e, commodities, ty, [g IN gs WHERE g.y = ty] AS gs
+WITH c, r, py, ws, pshare, e, commodities, ty, gs,
+     reduce(m = null, g IN gs | CASE WHEN m IS NULL OR g.t < m THEN g.t ELSE m END) AS tb
+WITH c, r, py, ws, pshare, e, commodities, ty, tb, [g IN gs WHERE g.t = tb] AS gs
+WITH c, r, py, ws, pshare, e, commodities, ty, tb, gs,
+     reduce(m = null, g IN gs | CASE WHEN g.sk IS NOT NULL AND (m IS NULL OR g.sk > m) THEN g.sk ELSE m END) AS top
+WITH c, r, py, ws, pshare, e, commodities, ty, tb, [g IN gs WHERE g.sk = top] AS gs
 WITH c, r, py, ws, pshare, e, commodities, ty, tb,
-     sum(coalesce(f.value_usd, 0.0)) AS tv, sum(CASE WHEN x.iso3 = r.iso3 THEN coalesce(f.value_usd, 0.0) ELSE 0.0 END) AS rv,
-     sum(coalesce(f.tonnes, 0.0)) AS tt, sum(CASE WHEN x.iso3 = r.iso3 THEN coalesce(f.tonnes, 0.0) ELSE 0.0 END) AS rt,
-     collect(DISTINCT s.title) AS tsources
+     reduce(a = 0.0, g IN gs | a + g.tv) AS tv, reduce(a = 0.0, g IN gs | a + g.rv) AS rv,
+     reduce(a = 0.0, g IN gs | a + g.tt) AS tt, reduce(a = 0.0, g IN gs | a + g.rt) AS rt,
+     [g IN gs | g.title] AS tsources
 WITH c, r, e, commodities,
      CASE WHEN ty IS NULL THEN pshare WHEN tv > 0 THEN rv / tv WHEN tt > 0 THEN rt / tt END AS share,
      CASE WHEN ty IS NULL THEN 'world mine production'

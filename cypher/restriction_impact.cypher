@@ -41,26 +41,34 @@ WITH r, [h IN reduce(acc = [], x IN hs_lists | acc + x) WHERE h <> '284610' OR '
 MATCH (r)-[:EXPORTED]->(f0:TradeFlow)<-[:IMPORTED]-(c:Country)
 WHERE f0.hs_code IN hs AND f0.year <= $year
 WITH r, hs, c, max(f0.year) AS ty
-MATCH (c)-[:IMPORTED]->(f1:TradeFlow {year: ty})
-WHERE f1.hs_code IN hs
-WITH r, hs, c, ty, min(CASE WHEN f1.reporter = c.iso3 THEN 0 WHEN f1.reporter IS NULL THEN 1 ELSE 2 END) AS tb
-MATCH (c)-[:IMPORTED]->(f2:TradeFlow {year: ty})-[:SOURCED_FROM]->(s2:Source)
-WHERE f2.hs_code IN hs AND CASE WHEN f2.reporter = c.iso3 THEN 0 WHEN f2.reporter IS NULL THEN 1 ELSE 2 END = tb
-WITH r, hs, c, ty, tb, max(s2.date + '|' + s2.id) AS sk
-MATCH (c)-[:IMPORTED]->(f:TradeFlow {year: ty})-[:SOURCED_FROM]->(s:Source)
-WHERE f.hs_code IN hs AND s.date + '|' + s.id = sk
-  AND CASE WHEN f.reporter = c.iso3 THEN 0 WHEN f.reporter IS NULL THEN 1 ELSE 2 END = tb
+// one pass over each importer's imports of that year: totals by whose figures (tier) and source
+MATCH (c)-[:IMPORTED]->(f:TradeFlow {year: ty})
+WHERE f.hs_code IN hs
 MATCH (x:Country)-[:EXPORTED]->(f)
-WITH r, c, ty, tb, s,
-     sum(coalesce(f.value_usd, 0.0)) AS tv, sum(CASE WHEN x.iso3 = r.iso3 THEN coalesce(f.value_usd, 0.0) ELSE 0.0 END) AS rv,
-     sum(coalesce(f.tonnes, 0.0)) AS tt, sum(CASE WHEN x.iso3 = r.iso3 THEN coalesce(f.tonnes, 0.0) ELSE 0.0 END) AS rt,
-     count(CASE WHEN x.iso3 = r.iso3 THEN f.tonnes END) AS nt
+OPTIONAL MATCH (f)-[:SOURCED_FROM]->(s:Source)
+WITH r, c, ty, CASE WHEN f.reporter = c.iso3 THEN 0 WHEN f.reporter IS NULL THEN 1 ELSE 2 END AS t,
+     s.date + '|' + s.id AS sk, s.title AS title,
+     sum(coalesce(f.value_usd, 0.0)) AS gtv, sum(CASE WHEN x.iso3 = r.iso3 THEN coalesce(f.value_usd, 0.0) ELSE 0.0 END) AS grv,
+     sum(coalesce(f.tonnes, 0.0)) AS gtt, sum(CASE WHEN x.iso3 = r.iso3 THEN coalesce(f.tonnes, 0.0) ELSE 0.0 END) AS grt,
+     count(CASE WHEN x.iso3 = r.iso3 THEN f.tonnes END) AS gnt
+WITH r, c, ty, collect({t: t, sk: sk, title: title, tv: gtv, rv: grv, tt: gtt, rt: grt, nt: gnt}) AS gs
+// the best tier that year (the importer's own, reconciled, mirror), then the latest source of those
+WITH r, c, ty, gs, reduce(m = null, g IN gs | CASE WHEN m IS NULL OR g.t < m THEN g.t ELSE m END) AS tb
+WITH r, c, ty, tb, [g IN gs WHERE g.t = tb] AS gs
+WITH r, c, ty, tb, gs,
+     reduce(m = null, g IN gs | CASE WHEN g.sk IS NOT NULL AND (m IS NULL OR g.sk > m) THEN g.sk ELSE m END) AS top
+WITH r, c, ty, tb, [g IN gs WHERE g.sk = top] AS gs
+WHERE size(gs) > 0
+WITH r, c, ty, tb, gs[0].title AS title,
+     reduce(a = 0.0, g IN gs | a + g.tv) AS tv, reduce(a = 0.0, g IN gs | a + g.rv) AS rv,
+     reduce(a = 0.0, g IN gs | a + g.tt) AS tt, reduce(a = 0.0, g IN gs | a + g.rt) AS rt,
+     reduce(a = 0, g IN gs | a + g.nt) AS nt
 RETURN 'importer' AS kind, c.name AS name, c.iso3 AS key,
        CASE WHEN tv > 0 THEN rv / tv WHEN tt > 0 THEN rt / tt END AS share,
        CASE WHEN nt > 0 THEN rt END AS tonnes, ty AS year, $elements AS elements, [] AS uses, [] AS parties,
        [] AS facilities,
        CASE tb WHEN 0 THEN 'reported by the importer' WHEN 1 THEN 'reconciled' ELSE 'mirror' END AS basis,
-       s.title AS source
+       title AS source
 ORDER BY share DESC, name
 
 UNION ALL
@@ -97,13 +105,24 @@ UNION ALL
 
 // agreements that touch the elements (naming them, or rare earths as a whole when they name no element),
 // in place that year, to which the restrictor is no party
-MATCH (a:Agreement)
+// (found from the elements asked, not by reading every agreement)
+CALL {
+  MATCH (e:Element)<-[:COVERS]-(a:Agreement)
+  WHERE e.symbol IN $elements
+  RETURN a, e.symbol AS symbol
+  UNION
+  MATCH (e:Element)-[:PART_OF]->(:Commodity)<-[:COVERS]-(a:Agreement)
+  WHERE e.symbol IN $elements
+  WITH a, collect(e.symbol) AS symbols
+  OPTIONAL MATCH (a)-[:COVERS]->(named:Element)
+  WITH a, symbols, count(named) AS n
+  WHERE n = 0
+  UNWIND symbols AS symbol
+  RETURN a, symbol
+}
+WITH a, symbol
 WHERE a.date <= toString($year) + '-12-31' AND (a.end IS NULL OR a.end >= toString($year))
-OPTIONAL MATCH (a)-[:COVERS]->(ae:Element)
-WITH a, collect(ae.symbol) AS named
-OPTIONAL MATCH (a)-[:COVERS]->(:Commodity)<-[:PART_OF]-(ce:Element)
-WITH a, named, collect(DISTINCT ce.symbol) AS through_commodity
-WITH a, CASE WHEN size(named) > 0 THEN named ELSE through_commodity END AS touched
+WITH a, collect(DISTINCT symbol) AS touched
 WITH a, [x IN $elements WHERE x IN touched] AS els
 WHERE size(els) > 0
 OPTIONAL MATCH (c:Country)-[:PARTY_TO]->(a)

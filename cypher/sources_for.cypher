@@ -9,7 +9,22 @@
 // column: date: str - when
 // column: url: str | None - where to read it
 // column: claim: str | None - what it says: the claim's text, or what the source backs ('record', 'production figures', ...)
-MATCH (n) WHERE coalesce(n.iso3, n.symbol, n.code, n.id) = $name AND n.names_lc IS NOT NULL
+// The entity is found by its key through each entity label's index (a UNION: a node has no
+// common label; largest labels first, see docs/engine-bugs.md on FalkorDB's plan).
+CALL {
+  MATCH (n:Organisation {id: $name}) RETURN n
+  UNION MATCH (n:Agreement {id: $name}) RETURN n
+  UNION MATCH (n:Country {iso3: $name}) RETURN n
+  UNION MATCH (n:Element {symbol: $name}) RETURN n
+  UNION MATCH (n:Technology {id: $name}) RETURN n
+  UNION MATCH (n:Use {id: $name}) RETURN n
+  UNION MATCH (n:Commodity {id: $name}) RETURN n
+  UNION MATCH (n:Facility {id: $name}) RETURN n
+  UNION MATCH (n:Dispute {code: $name}) RETURN n
+  UNION MATCH (n:Measure {id: $name}) RETURN n
+  UNION MATCH (n:Event {id: $name}) RETURN n
+}
+WITH n  // FalkorDB 4.16 forgets that n is bound when a MATCH follows CALL {} directly
 OPTIONAL MATCH (n)-[:SOURCED_FROM]->(s1:Source)
 WITH n, collect(DISTINCT {s: s1, claim: 'record'}) AS own
 OPTIONAL MATCH (f)-[:OF_COUNTRY]->(n)

@@ -11,6 +11,7 @@ three suggestions, several hits raise `AmbiguousEntity` naming them.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import defaultdict
@@ -100,6 +101,7 @@ class Resolver:
                 self.by_name[f.casefold().strip()].append(e)
             for f in {normalise(str(x)) for x in [e.key, *forms] if x}:
                 self.by_norm[f].append(e)
+        self._forms = sorted(self.by_norm)  # for the prefix search (bisect)
 
     @classmethod
     def from_graph(cls, read: Callable[[str], list[dict[str, Any]]]) -> Resolver:
@@ -116,10 +118,14 @@ class Resolver:
 
         raw = text.strip()
         norm = normalise(raw)
-        for hits in (keep(self.by_key.get(raw.casefold(), [])),
-                     keep(self.by_name.get(raw.casefold(), [])),
-                     keep(self.by_norm.get(norm, [])),
-                     self._prefix(norm, keep)):
+        # each way is tried only when the ones before it found nothing (the prefix scan costs most)
+        ways: tuple[Callable[[], list[Entity]], ...] = (
+            lambda: keep(self.by_key.get(raw.casefold(), [])),
+            lambda: keep(self.by_name.get(raw.casefold(), [])),
+            lambda: keep(self.by_norm.get(norm, [])),
+            lambda: self._prefix(norm, keep))
+        for way in ways:
+            hits = way()
             if len(hits) == 1:
                 return hits[0]
             if len(hits) > 1:
@@ -132,7 +138,13 @@ class Resolver:
     def _prefix(self, norm: str, keep: Callable[[Iterable[Entity]], list[Entity]]) -> list[Entity]:
         if len(norm) < 3:
             return []
-        return keep(e for form, es in self.by_norm.items() if form.startswith(norm + " ") for e in es)
+        start = norm + " "
+        i = bisect.bisect_left(self._forms, start)
+        found: list[Entity] = []
+        while i < len(self._forms) and self._forms[i].startswith(start):
+            found += self.by_norm[self._forms[i]]
+            i += 1
+        return keep(found)
 
     def suggest(self, text: str, labels: tuple[str, ...] = (), limit: int = 3) -> list[str]:
         """Up to ``limit`` names close to ``text`` (rapidfuzz), best first."""
