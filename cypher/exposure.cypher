@@ -70,8 +70,14 @@ WITH c, r, e, commodities, share, basis, year, source, uses, collect(DISTINCT t.
 OPTIONAL MATCH (r)-[:IMPOSED]->(m:Measure)
 WHERE m.kind IN ['quota', 'duty', 'licence', 'ban', 'halt', 'export-control']
   AND m.start IS NOT NULL AND m.end IS NULL
-  AND ((m)-[:COVERS]->(e)
-       OR (NOT (m)-[:COVERS]->(:Element) AND (m)-[:COVERS]->(:Commodity)<-[:PART_OF]-(e)))
+// a measure covers the element if it names it, or names no element and covers a commodity it belongs to
+// (read from the measure's COVERS: pattern predicates per element and measure cost FalkorDB ~30 ms)
+OPTIONAL MATCH (m)-[:COVERS]->(x)
+WITH c, e, commodities, share, basis, year, source, uses, technologies, m,
+     collect(x.symbol) AS named, collect(x.id) AS covered_commodities
+WITH c, e, commodities, share, basis, year, source, uses, technologies,
+     CASE WHEN size(named) > 0 AND e.symbol IN named THEN m
+          WHEN size(named) = 0 AND any(i IN covered_commodities WHERE i IN commodities) THEN m END AS m
 OPTIONAL MATCH (m)-[:PART_OF]->(pm:Measure)
 OPTIONAL MATCH (m)-[:TARGETS]->(tc:Country)
 WITH c, e, commodities, share, basis, year, source, uses, technologies, m,

@@ -4,6 +4,8 @@
 // param: restrictor: Country - ISO3 code, name or alias of the country that stops exporting (CHN)
 // param: elements: list[Element] - the elements it stops exporting, each by symbol, name or alias (comma-separated on the command line: Dy,Tb)
 // param: year: int - the year asked about: trade and mine figures of the latest year up to it, agreements signed by its end and not ended before it
+// param: limit: int = 100 - at most this many importers and this many agreements (the rows that grow with the data; a page of each)
+// param: offset: int = 0 - how many importers and agreements to skip first (the next page starts at offset + limit)
 // column: kind: str - importer (a country, or World for the world's mine supply), technology, producer or agreement
 // column: name: str - the importer, technology, producer or agreement
 // column: key: str - its ISO3 code, technology id or agreement id
@@ -41,9 +43,13 @@ WITH r, [h IN reduce(acc = [], x IN hs_lists | acc + x) WHERE h <> '284610' OR '
 MATCH (r)-[:EXPORTED]->(f0:TradeFlow)<-[:IMPORTED]-(c:Country)
 WHERE f0.hs_code IN hs AND f0.year <= $year
 WITH r, hs, c, max(f0.year) AS ty
-// one pass over each importer's imports of that year: totals by whose figures (tier) and source
-MATCH (c)-[:IMPORTED]->(f:TradeFlow {year: ty})
+// one pass over the importers' imports of their year, read by year through the index (importers
+// grouped by year): totals by whose figures (tier) and source
+WITH r, hs, ty, collect(c) AS importers
+MATCH (f:TradeFlow {year: ty})
 WHERE f.hs_code IN hs
+MATCH (c:Country)-[:IMPORTED]->(f)
+WHERE c IN importers
 MATCH (x:Country)-[:EXPORTED]->(f)
 OPTIONAL MATCH (f)-[:SOURCED_FROM]->(s:Source)
 WITH r, c, ty, CASE WHEN f.reporter = c.iso3 THEN 0 WHEN f.reporter IS NULL THEN 1 ELSE 2 END AS t,
@@ -70,6 +76,7 @@ RETURN 'importer' AS kind, c.name AS name, c.iso3 AS key,
        CASE tb WHEN 0 THEN 'reported by the importer' WHEN 1 THEN 'reconciled' ELSE 'mirror' END AS basis,
        title AS source
 ORDER BY share DESC, name
+SKIP $offset LIMIT $limit
 
 UNION ALL
 
@@ -140,3 +147,4 @@ RETURN 'agreement' AS kind, a.name AS name, a.id AS key, null AS share, a.tonnes
        toInteger(substring(a.date, 0, 4)) AS year, els AS elements, [] AS uses, parties, [] AS facilities,
        null AS basis, collect(src.title)[0] AS source
 ORDER BY year, name
+SKIP $offset LIMIT $limit

@@ -8,8 +8,21 @@
 // column: label: str - what kind of entity it is
 // column: key: str - its natural key (ISO3, symbol, id, code)
 // column: score: float - 1.0 exact name or key, 0.9 exact alias, 0.8 name prefix, 0.7 alias prefix, 0.5 substring
-MATCH (n)
-WHERE any(x IN n.names_lc WHERE x CONTAINS toLower(trim($text)))
+// each entity label is read (not every node of the graph: trade flows and figures have no names)
+CALL {
+  MATCH (n:Organisation) WHERE any(x IN n.names_lc WHERE x CONTAINS toLower(trim($text))) RETURN n
+  UNION MATCH (n:Agreement) WHERE any(x IN n.names_lc WHERE x CONTAINS toLower(trim($text))) RETURN n
+  UNION MATCH (n:Country) WHERE any(x IN n.names_lc WHERE x CONTAINS toLower(trim($text))) RETURN n
+  UNION MATCH (n:Element) WHERE any(x IN n.names_lc WHERE x CONTAINS toLower(trim($text))) RETURN n
+  UNION MATCH (n:Technology) WHERE any(x IN n.names_lc WHERE x CONTAINS toLower(trim($text))) RETURN n
+  UNION MATCH (n:Use) WHERE any(x IN n.names_lc WHERE x CONTAINS toLower(trim($text))) RETURN n
+  UNION MATCH (n:Commodity) WHERE any(x IN n.names_lc WHERE x CONTAINS toLower(trim($text))) RETURN n
+  UNION MATCH (n:Facility) WHERE any(x IN n.names_lc WHERE x CONTAINS toLower(trim($text))) RETURN n
+  UNION MATCH (n:Dispute) WHERE any(x IN n.names_lc WHERE x CONTAINS toLower(trim($text))) RETURN n
+  UNION MATCH (n:Measure) WHERE any(x IN n.names_lc WHERE x CONTAINS toLower(trim($text))) RETURN n
+  UNION MATCH (n:Event) WHERE any(x IN n.names_lc WHERE x CONTAINS toLower(trim($text))) RETURN n
+}
+WITH n
 WITH n, toLower(coalesce(n.name, n.title, n.code)) AS name_lc,
      toLower(toString(coalesce(n.iso3, n.symbol, n.code, n.id))) AS key_lc
 WITH n, CASE

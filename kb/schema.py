@@ -693,6 +693,7 @@ ENTITY_LABELS: tuple[str, ...] = (
 #: indexes beyond the key constraints, for the canned questions
 INDEXES: tuple[tuple[str, str], ...] = (
     ("Production", "year"),
+    ("Production", "iso3"),  # the world total (iso3 WLD) and a country's series without a label scan
     ("Reserves", "year"),
     ("TradeFlow", "year"),
     ("Price", "year"),

@@ -510,7 +510,7 @@ class Queries:
     def articles_mentioning(self, *, names: list[str], limit: int = 100, offset: int = 0) -> Rows[ArticlesMentioningRow]:
         """Ingested articles that mention every one of the given entities (names, codes or aliases), newest first.
         
-        names: the entities, each by name, code or alias (case-insensitive); all must be mentioned
+        names: the entities, each by name, code or alias; all must be mentioned
         limit: how many rows (a page) (default 100)
         offset: how many to skip first (the next page starts at offset + limit) (default 0)
         Source: cypher/articles_mentioning.cypher
@@ -642,15 +642,17 @@ class Queries:
         """
         return self._kb.ask("production_history", {"iso3": iso3, "stage": stage}, ProductionHistoryRow)
 
-    def restriction_impact(self, *, restrictor: str, elements: list[str], year: int) -> Rows[RestrictionImpactRow]:
+    def restriction_impact(self, *, restrictor: str, elements: list[str], year: int, limit: int = 100, offset: int = 0) -> Rows[RestrictionImpactRow]:
         """What if a country stops exporting some rare-earth elements: which importers lose how much (the share of their imports that came from it where trade figures exist; for the world, its share of mine production), which technologies are touched through which uses, which producers outside it could cover with how much mine output, and which agreements touching those elements could help.
         
         restrictor: ISO3 code, name or alias of the country that stops exporting (CHN)
         elements: the elements it stops exporting, each by symbol, name or alias (comma-separated on the command line: Dy,Tb)
         year: the year asked about: trade and mine figures of the latest year up to it, agreements signed by its end and not ended before it
+        limit: at most this many importers and this many agreements (the rows that grow with the data; a page of each) (default 100)
+        offset: how many importers and agreements to skip first (the next page starts at offset + limit) (default 0)
         Source: cypher/restriction_impact.cypher
         """
-        return self._kb.ask("restriction_impact", {"restrictor": restrictor, "elements": elements, "year": year}, RestrictionImpactRow)
+        return self._kb.ask("restriction_impact", {"restrictor": restrictor, "elements": elements, "year": year, "limit": limit, "offset": offset}, RestrictionImpactRow)
 
     def search(self, *, text: str, limit: int = 20, offset: int = 0) -> Rows[SearchRow]:
         """Entities whose name, code or alias matches the text, case- and accent-insensitively, best matches first.
