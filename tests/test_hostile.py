@@ -184,7 +184,8 @@ def test_every_question_and_every_hostile_string(loaded_kb):
 def _sample(base: str) -> Any:
     return {"str": "CHN", "int": 2011, "list[str]": ["China"], "float": 1.0, "bool": True, "Country": "CHN",
             "Element": "Nd", "Technology": "wind-turbines", "Dispute": "DS431", "Entity": "Japan",
-            "Stage": "mining", "list[Element]": ["Dy"], "list[Country]": ["CHN"]}.get(base, "CHN")
+            "Stage": "mining", "list[Element]": ["Dy"], "list[Country]": ["CHN"],
+            "list[Entity]": ["Japan"]}.get(base, "CHN")
 
 
 @pytest.mark.parametrize("statement", [
