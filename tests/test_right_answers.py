@@ -309,6 +309,6 @@ def test_entity_lookups_are_bound_after_call(both_loaded):
             a, b = _outcome(emb, name, params), _outcome(neo, name, params)
             assert a == b, (name, key)
             assert a[0] == "rows" and len(a[1]) < total / 2, (name, key, len(a[1]))
-    for source, target in zip(keys[::7], keys[3::7]):
+    for source, target in zip(keys[::7], keys[3::7], strict=False):
         p = {"source": source, "target": target, "max_hops": 3}
         assert _outcome(emb, "connection_paths", p) == _outcome(neo, "connection_paths", p), p
