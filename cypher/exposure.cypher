@@ -67,36 +67,37 @@ WITH c, r, e, commodities, share, basis, year, source, collect(DISTINCT u.name) 
 OPTIONAL MATCH (e)-[:USED_IN]->(:Use)-[:ENABLES]->(t:Technology)
 WITH c, r, e, commodities, share, basis, year, source, uses, t ORDER BY t.name
 WITH c, r, e, commodities, share, basis, year, source, uses, collect(DISTINCT t.name) AS technologies
+// the restrictor's export restrictions in force that reach the importer, read once (not per element),
+// each with the elements it names and the commodities it covers; a measure covers an element if it
+// names it, or names no element and covers a commodity the element belongs to
+WITH c, r, collect({symbol: e.symbol, element: e.name, n: e.atomic_number, commodities: commodities, share: share,
+                    basis: basis, year: year, source: source, uses: uses, technologies: technologies}) AS rows
 OPTIONAL MATCH (r)-[:IMPOSED]->(m:Measure)
 WHERE m.kind IN ['quota', 'duty', 'licence', 'ban', 'halt', 'export-control']
   AND m.start IS NOT NULL AND m.end IS NULL
-// a measure covers the element if it names it, or names no element and covers a commodity it belongs to
-// (read from the measure's COVERS: pattern predicates per element and measure cost FalkorDB ~30 ms)
-OPTIONAL MATCH (m)-[:COVERS]->(x)
-WITH c, e, commodities, share, basis, year, source, uses, technologies, m,
-     collect(x.symbol) AS named, collect(x.id) AS covered_commodities
-WITH c, e, commodities, share, basis, year, source, uses, technologies,
-     CASE WHEN size(named) > 0 AND e.symbol IN named THEN m
-          WHEN size(named) = 0 AND any(i IN covered_commodities WHERE i IN commodities) THEN m END AS m
-OPTIONAL MATCH (m)-[:PART_OF]->(pm:Measure)
-OPTIONAL MATCH (m)-[:TARGETS]->(tc:Country)
-WITH c, e, commodities, share, basis, year, source, uses, technologies, m,
-     collect(tc.iso3) AS targets, collect(pm.end) AS parent_ends
-WITH c, e, commodities, share, basis, year, source, uses, technologies,
-     CASE WHEN m IS NULL OR size(parent_ends) > 0 OR (size(targets) > 0 AND NOT c.iso3 IN targets) THEN null ELSE m END AS m
-WITH c, e, commodities, share, basis, year, source, uses, technologies, m,
-     CASE WHEN m IS NULL THEN null ELSE properties(m) END AS mp
-WITH e, commodities, share, basis, year, source, uses, technologies, m, mp ORDER BY m.start, m.name
-WITH e, commodities, share, basis, year, source, uses, technologies,
-     collect(CASE WHEN m IS NOT NULL AND NOT coalesce(mp.target_scope, '') IN ['military-end-users', 'listed-entities']
-                  THEN m.name + CASE WHEN mp.suspended_from IS NOT NULL
-                                     THEN ' (suspended from ' + mp.suspended_from
-                                          + coalesce(' until ' + mp.suspended_until, '') + ')'
-                                     ELSE '' END END) AS measures,
-     collect(CASE WHEN m IS NOT NULL AND mp.target_scope = 'military-end-users' THEN m.name + ' (military end users)'
-                  WHEN m IS NOT NULL AND mp.target_scope = 'listed-entities' THEN m.name + ' (listed entities)' END) AS end_user_measures
-WHERE coalesce(share, 0.0) > 0 OR size(measures) > 0 OR size(end_user_measures) > 0
-RETURN e.symbol AS symbol, e.name AS element, commodities,
-       CASE WHEN share IS NOT NULL THEN round(10000.0 * share) / 10000.0 END AS share, basis, year, uses, technologies,
-       measures, end_user_measures, source
-ORDER BY e.atomic_number
+// (pattern comprehensions, not aggregations: FalkorDB hashes the carried rows for every grouped row)
+WITH c, rows, m, CASE WHEN m IS NULL THEN null ELSE properties(m) END AS mp,
+     [(m)-[:COVERS]->(ce:Element) | ce.symbol] AS named, [(m)-[:COVERS]->(cc:Commodity) | cc.id] AS covered_commodities,
+     [(m)-[:PART_OF]->(pm:Measure) | pm.end] AS parent_ends, [(m)-[:TARGETS]->(tc:Country) | tc.iso3] AS targets
+// in force: no end recorded for it or the measure it is part of; reaching the importer: aimed at all or at it
+WITH rows, mp, named, covered_commodities,
+     m IS NOT NULL AND size([x IN parent_ends WHERE x IS NOT NULL]) = 0 AND (size(targets) = 0 OR c.iso3 IN targets) AS reaches
+ORDER BY mp.start, mp.name
+WITH rows, collect(CASE WHEN reaches THEN {name: mp.name, scope: coalesce(mp.target_scope, ''), sf: mp.suspended_from,
+                                           su: mp.suspended_until, named: named, commodities: covered_commodities} END) AS ms
+UNWIND rows AS row
+WITH row, [x IN ms WHERE (size(x.named) > 0 AND row.symbol IN x.named)
+                         OR (size(x.named) = 0 AND any(i IN x.commodities WHERE i IN row.commodities))] AS mine
+WITH row,
+     [x IN mine WHERE NOT x.scope IN ['military-end-users', 'listed-entities']
+        | x.name + CASE WHEN x.sf IS NOT NULL THEN ' (suspended from ' + x.sf + coalesce(' until ' + x.su, '') + ')'
+                        ELSE '' END] AS measures,
+     [x IN mine WHERE x.scope IN ['military-end-users', 'listed-entities']
+        | x.name + CASE x.scope WHEN 'military-end-users' THEN ' (military end users)' ELSE ' (listed entities)' END]
+       AS end_user_measures
+WHERE coalesce(row.share, 0.0) > 0 OR size(measures) > 0 OR size(end_user_measures) > 0
+RETURN row.symbol AS symbol, row.element AS element, row.commodities AS commodities,
+       CASE WHEN row.share IS NOT NULL THEN round(10000.0 * row.share) / 10000.0 END AS share, row.basis AS basis,
+       row.year AS year, row.uses AS uses, row.technologies AS technologies, measures, end_user_measures,
+       row.source AS source
+ORDER BY row.n
