@@ -138,6 +138,8 @@ OPTIONAL MATCH (o:Organisation)-[:PARTY_TO]->(a), (o)-[:BASED_IN]->(oc:Country)
 WITH a, els, direct, collect(oc.iso3) AS through_organisations
 WITH a, els, direct + through_organisations AS ps
 WHERE NOT $restrictor IN ps
+// the page first, then each agreement's parties and source for that page only
+WITH a, els, ps ORDER BY toInteger(substring(a.date, 0, 4)), a.name, a.id SKIP $offset LIMIT $limit
 UNWIND (CASE WHEN size(ps) = 0 THEN [null] ELSE ps END) AS party
 WITH a, els, party ORDER BY party
 WITH a, els, collect(DISTINCT party) AS parties
@@ -146,5 +148,4 @@ WITH a, els, parties, src ORDER BY src.date, src.id
 RETURN 'agreement' AS kind, a.name AS name, a.id AS key, null AS share, a.tonnes_per_year AS tonnes,
        toInteger(substring(a.date, 0, 4)) AS year, els AS elements, [] AS uses, parties, [] AS facilities,
        null AS basis, collect(src.title)[0] AS source
-ORDER BY year, name
-SKIP $offset LIMIT $limit
+ORDER BY year, name, key

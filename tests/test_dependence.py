@@ -122,6 +122,32 @@ def test_restriction_impact_resolves_each_element_and_refuses_an_unknown_one(loa
     assert "us-dod-lynas-2022-heavy-rare-earths" not in early["agreement"]
 
 
+
+def test_restriction_impact_pages_importers_and_agreements(loaded_kb):
+    """`limit`/`offset` page the two kinds of rows that grow with the data (importers and
+    agreements); the pages put together are the whole answer, in the same order, and the
+    other kinds come whole with every page."""
+    full = loaded_kb.queries.restriction_impact(restrictor="CHN", elements=ASKED, year=2025, limit=1000).to_dicts()
+    # the World row (kind importer, key WLD) is the restrictor's share of mine supply: on every page
+    whole = {kind: [r["key"] for r in full if r["kind"] == kind and r["key"] != "WLD"]
+             for kind in ("importer", "agreement", "technology", "producer")}
+    assert len(whole["agreement"]) >= 3, whole
+    paged: dict[str, list[str]] = {"importer": [], "agreement": []}
+    for offset in range(0, 1000, 2):
+        page = loaded_kb.queries.restriction_impact(restrictor="CHN", elements=ASKED, year=2025, limit=2, offset=offset)
+        rows = page.to_dicts()
+        for kind in paged:
+            keys = [r["key"] for r in rows if r["kind"] == kind and r["key"] != "WLD"]
+            assert len(keys) <= 2
+            paged[kind] += keys
+        for kind in ("technology", "producer"):
+            assert [r["key"] for r in rows if r["kind"] == kind] == whole[kind]
+        assert [r["key"] for r in rows if r["key"] == "WLD"] == ["WLD"]
+        if not any(r["kind"] in paged and r["key"] != "WLD" for r in rows):
+            break
+    assert paged == {k: whole[k] for k in paged}
+
+
 # --------------------------------------------------------------------------- exposure
 
 
