@@ -53,7 +53,12 @@ def _check_values(query: str, params: Mapping[str, Any]) -> None:
         bad(value, f"parameter ${name}")
 
 
+_SCALARS = (str, int, float, bool)
+
+
 def _value(v: Any) -> Any:
+    if v is None or type(v) in _SCALARS:  # most values: nothing to convert (a large answer has 100,000s)
+        return v
     if isinstance(v, Node):
         return {"_labels": sorted(v.labels or []), **{k: _value(x) for k, x in v.properties.items()}}
     if isinstance(v, Edge):

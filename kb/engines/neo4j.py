@@ -15,7 +15,12 @@ from kb.errors import BackendError, ConfigError, ReadOnlyError
 from .base import Backend, Counters, Row, plain
 
 
+_SCALARS = (str, int, float, bool)
+
+
 def _value(v: Any) -> Any:
+    if v is None or type(v) in _SCALARS:  # most values: nothing to convert (a large answer has 100,000s)
+        return v
     if isinstance(v, neo4j.graph.Node):
         return {"_labels": sorted(v.labels), **{k: _value(x) for k, x in v.items()}}
     if isinstance(v, neo4j.graph.Relationship):
