@@ -14,7 +14,6 @@ from kb.errors import BackendError, ConfigError, ReadOnlyError
 
 from .base import Backend, Counters, Row, plain
 
-
 _SCALARS = (str, int, float, bool)
 
 
