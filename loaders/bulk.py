@@ -241,29 +241,94 @@ def _csv_value(v: Any) -> str:
         for x in v) + '"'
 
 
+def _write_csv(path: Path, id_head: list[str], ids: list[list[str]], props: list[dict[str, Any]]) -> bool:
+    """One CSV file: the id columns, then the union of the properties, each typed; False (nothing
+    written) when a property has values of several types."""
+    names = sorted(set(chain.from_iterable(props)))
+    head = list(id_head)
+    columns = list(ids)
+    for k in names:
+        values = [p.get(k) for p in props]
+        present = [v for v in values if v is not None]
+        if not present:
+            continue
+        scalars = set(map(type, present))
+        kinds = {_type(present[0])} if len(scalars) == 1 and scalars <= {str, int, float, bool} else set(map(_type, present))
+        if len(kinds) != 1:
+            return False
+        head.append(f"{k}:{kinds.pop()}")
+        columns.append(["" if v is None else _csv_value(v) for v in values])
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write(",".join(head) + "\n")
+        out.writelines(",".join(row) + "\n" for row in zip(*columns, strict=True))
+    return True
+
+
+def _quoted(texts: Iterable[str]) -> list[str]:
+    return ['"' + t.replace('"', '""') + '"' for t in texts]
+
+
 def write_neo4j_csv(rows: GraphRows, folder: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
-    """CSV files with neo4j-admin import headers, one per (label or relationship group, signature)."""
+    """CSV files with neo4j-admin import headers: one for the nodes and one for the relationships
+    (neo4j-admin pays about 0.1 s for each file it opens, twice), more only where a property has
+    values of several types. Node ids are ``Label:key`` in one id space. A name of "" in the
+    lists: the file names its labels or types itself."""
     nodes: list[tuple[str, Path]] = []
     rels: list[tuple[str, Path]] = []
     i = 0
-    for label in sorted(rows.nodes):
-        for sig, members in _groups(rows.nodes[label].items()).items():
+
+    def files(name: str, id_head: list[str], ids: list[list[str]], props: list[dict[str, Any]], out: list[tuple[str, Path]]) -> None:
+        nonlocal i
+        i += 1
+        f = folder / f"{'r' if ':END_ID' in id_head else 'n'}{i}_{name}.csv"
+        if _write_csv(f, id_head, ids, props):
+            out.append((name, f))
+            return
+        by_sig: dict[Signature, list[int]] = defaultdict(list)
+        for n, p in enumerate(props):
+            by_sig[_signature(p)].append(n)
+        for members in by_sig.values():
             i += 1
-            f = folder / f"n{i}_{label}.csv"
-            with open(f, "w", encoding="utf-8", newline="") as out:
-                out.write(",".join([f":ID({label})", *(f"{k}:{t}" for k, t in sig)]) + "\n")
-                for key, props in members:
-                    out.write(",".join([_csv_value(key), *(_csv_value(props[k]) for k, _ in sig)]) + "\n")
-            nodes.append((label, f))
-    for (rtype, a, b) in sorted(rows.rels):
-        for sig, members in _groups(rows.rels[(rtype, a, b)].items()).items():
-            i += 1
-            f = folder / f"r{i}_{rtype}.csv"
-            with open(f, "w", encoding="utf-8", newline="") as out:
-                out.write(",".join([f":START_ID({a})", f":END_ID({b})", *(f"{k}:{t}" for k, t in sig)]) + "\n")
-                for (ka, kb_), props in members:
-                    out.write(",".join([_csv_value(ka), _csv_value(kb_), *(_csv_value(props[k]) for k, _ in sig)]) + "\n")
-            rels.append((rtype, f))
+            f = folder / f"{'r' if ':END_ID' in id_head else 'n'}{i}_{name}.csv"
+            _write_csv(f, id_head, [[c[n] for n in members] for c in ids], [props[n] for n in members])
+            out.append((name, f))
+
+    # first one file for all nodes (a :LABEL column) and one for all relationships (:TYPE); a
+    # property with values of several types splits them by label or type, then by signature
+    labels = sorted(rows.nodes)
+    everything = [p for label in labels for p in rows.nodes[label].values()]
+    i += 1
+    f = folder / f"n{i}_nodes.csv"
+    if _write_csv(f, [":ID", ":LABEL"], [_quoted(f"{label}:{k}" for label in labels for k in rows.nodes[label]),
+                                        [label for label in labels for _ in rows.nodes[label]]], everything):
+        nodes.append(("", f))
+    else:
+        for label in labels:
+            members = rows.nodes[label]
+            files(label, [":ID"], [_quoted(f"{label}:{k}" for k in members)], list(members.values()), nodes)
+    by_type: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for rtype, a, b in sorted(rows.rels):
+        by_type[rtype].append((a, b))
+    columns: dict[str, tuple[list[str], list[str], list[dict[str, Any]]]] = {}
+    for rtype, ends in by_type.items():
+        starts: list[str] = []
+        stops: list[str] = []
+        props: list[dict[str, Any]] = []
+        for a, b in ends:
+            group = rows.rels[(rtype, a, b)]
+            starts += _quoted(f"{a}:{ka}" for ka, _ in group)
+            stops += _quoted(f"{b}:{kb_}" for _, kb_ in group)
+            props += group.values()
+        columns[rtype] = (starts, stops, props)
+    i += 1
+    f = folder / f"r{i}_relationships.csv"
+    if columns and _write_csv(f, [":START_ID", ":END_ID", ":TYPE"],
+                              [[x for c in columns.values() for x in c[0]], [x for c in columns.values() for x in c[1]],
+                               [t for t, c in columns.items() for _ in c[0]]], [p for c in columns.values() for p in c[2]]):
+        rels.append(("", f))
+    else:
+        for rtype, (starts, stops, props) in columns.items():
+            files(rtype, [":START_ID", ":END_ID"], [starts, stops], props, rels)
     return nodes, rels
 
 
