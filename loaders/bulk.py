@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from kb.engines import Backend, Counters
 from kb.errors import BackendError, KBError
@@ -241,23 +241,58 @@ def _csv_value(v: Any) -> str:
         for x in v) + '"'
 
 
-def _write_csv(path: Path, id_head: list[str], ids: list[list[str]], props: list[dict[str, Any]]) -> bool:
+def _csv_fields(values: list[Any], present: list[Any]) -> list[str]:
+    """CSV fields of one property's values ("" where absent), with no Python call per value for
+    columns of text, numbers or lists of text."""
+    kinds = set(map(type, present))
+    if kinds == {str}:
+        if _ARRAY_DELIMITER in "".join(present):
+            raise BackendError("the Neo4j bulk path cannot write text containing the character U+001F")
+        return ["" if v is None else '"' + v.replace('"', '""') + '"' for v in values]
+    if kinds == {int} or kinds == {float}:
+        return ["" if v is None else repr(v) for v in values]
+    if kinds == {list} and set(map(type, chain.from_iterable(present))) == {str}:
+        if _ARRAY_DELIMITER in "".join(chain.from_iterable(present)):
+            raise BackendError("the Neo4j bulk path cannot write text containing the character U+001F")
+        return ["" if v is None else '"' + _ARRAY_DELIMITER.join(v).replace('"', '""') + '"' for v in values]
+    return ["" if v is None else _csv_value(v) for v in values]
+
+
+def _kind(present: list[Any]) -> str | None:
+    """The neo4j-admin type of a property's values, or None when they are of several types."""
+    scalars = set(map(type, present))
+    if scalars == {list}:
+        inner = set(map(type, chain.from_iterable(present)))
+        if len(inner) == 1 and inner <= {str, int, float, bool} and all(present):
+            return f"{_type(next(x for v in present for x in v))}[]"
+    if len(scalars) == 1 and scalars <= {str, int, float, bool}:
+        return _type(present[0])
+    kinds = set(map(_type, present))
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _write_csv(path: Path, id_head: list[str], ids: list[list[str]],
+               props: list[dict[str, Any]] | list[list[dict[str, Any]]]) -> bool:
     """One CSV file: the id columns, then the union of the properties, each typed; False (nothing
-    written) when a property has values of several types."""
-    names = sorted(set(chain.from_iterable(props)))
+    written) when a property has values of several types. ``props``: one dict a row, or blocks
+    of them (labels, types: a property absent from a whole block costs no look-up per row)."""
+    blocks = cast("list[list[dict[str, Any]]]", props if props and isinstance(props[0], list) else [props])
+    keys = [set(chain.from_iterable(block)) for block in blocks]
     head = list(id_head)
     columns = list(ids)
-    for k in names:
-        values = [p.get(k) for p in props]
-        present = [v for v in values if v is not None]
+    for k in sorted(set().union(*keys)):
+        parts = [[p.get(k) for p in block] if k in ks else None for block, ks in zip(blocks, keys, strict=True)]
+        present = [v for part in parts if part is not None for v in part if v is not None]
         if not present:
             continue
-        scalars = set(map(type, present))
-        kinds = {_type(present[0])} if len(scalars) == 1 and scalars <= {str, int, float, bool} else set(map(_type, present))
-        if len(kinds) != 1:
+        kind = _kind(present)
+        if kind is None:
             return False
-        head.append(f"{k}:{kinds.pop()}")
-        columns.append(["" if v is None else _csv_value(v) for v in values])
+        head.append(f"{k}:{kind}")
+        fields: list[str] = []
+        for block, part in zip(blocks, parts, strict=True):
+            fields += [""] * len(block) if part is None else _csv_fields(part, [v for v in part if v is not None])
+        columns.append(fields)
     with open(path, "w", encoding="utf-8", newline="") as out:
         out.write(",".join(head) + "\n")
         out.writelines(",".join(row) + "\n" for row in zip(*columns, strict=True))
@@ -296,7 +331,7 @@ def write_neo4j_csv(rows: GraphRows, folder: Path) -> tuple[list[tuple[str, Path
     # first one file for all nodes (a :LABEL column) and one for all relationships (:TYPE); a
     # property with values of several types splits them by label or type, then by signature
     labels = sorted(rows.nodes)
-    everything = [p for label in labels for p in rows.nodes[label].values()]
+    everything = [list(rows.nodes[label].values()) for label in labels]
     i += 1
     f = folder / f"n{i}_nodes.csv"
     if _write_csv(f, [":ID", ":LABEL"], [_quoted(f"{label}:{k}" for label in labels for k in rows.nodes[label]),
@@ -324,7 +359,7 @@ def write_neo4j_csv(rows: GraphRows, folder: Path) -> tuple[list[tuple[str, Path
     f = folder / f"r{i}_relationships.csv"
     if columns and _write_csv(f, [":START_ID", ":END_ID", ":TYPE"],
                               [[x for c in columns.values() for x in c[0]], [x for c in columns.values() for x in c[1]],
-                               [t for t, c in columns.items() for _ in c[0]]], [p for c in columns.values() for p in c[2]]):
+                               [t for t, c in columns.items() for _ in c[0]]], [c[2] for c in columns.values()]):
         rels.append(("", f))
     else:
         for rtype, (starts, stops, props) in columns.items():
