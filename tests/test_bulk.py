@@ -62,3 +62,38 @@ def test_neo4j_not_started_here_falls_back_to_merge_and_says_so(empty_kb, engine
     assert report.note and "loaded with MERGE instead" in report.note
     assert report.counters.relationships_created == merged.relationships
     assert empty_kb.stats()["checksum"] == want
+
+
+def test_bulk_keeps_every_value_and_type_when_rows_of_a_label_differ(empty_kb):
+    """Rows of one label (or type) with different properties, a property with values of several
+    types, lists, text with quotes and commas: the bulk path gives what the MERGE loader gives
+    (FalkorDB: one GRAPH.BULK header with nulls for absent values; Neo4j: one CSV file, split
+    where a property's types differ)."""
+    from kb.loaders.build import GraphRows
+    from kb.loaders.bulk import write_bulk
+    from kb.loaders.write import write_rows
+
+    rows = GraphRows()
+    rows.add_node("Source", "s-int", {"title": 'a "quoted", title', "n": 3, "flag": True})
+    rows.add_node("Source", "s-float", {"title": "ümlaut, 中文", "n": 2.5})
+    rows.add_node("Source", "s-text", {"n": "3", "tags": ["a", "b,c"]})
+    rows.add_node("Source", "s-bare", {})
+    rows.add_node("Country", "AAA", {"name": "A", "codes": [1, 2]})
+    rows.add_rel("SOURCED_FROM", ("Country", "AAA"), ("Source", "s-int"), {"w": 1})
+    rows.add_rel("SOURCED_FROM", ("Country", "AAA"), ("Source", "s-float"), {"w": 1.5, "sources": ["x"]})
+    rows.add_rel("SOURCED_FROM", ("Country", "AAA"), ("Source", "s-bare"), {})
+
+    def graph() -> list[dict]:
+        nodes = empty_kb.read("MATCH (n) RETURN labels(n)[0] AS label, properties(n) AS p ORDER BY label, coalesce(n.id, n.iso3)")
+        rels = empty_kb.read("MATCH (a)-[r]->(b) RETURN type(r) AS t, a.iso3 AS a, b.id AS b, properties(r) AS p ORDER BY b")
+        return [*nodes, *rels]
+
+    write_rows(empty_kb.backend, rows)
+    want = graph()
+    assert {"label": "Source", "p": {"id": "s-text", "n": "3", "tags": ["a", "b,c"]}} in want
+    empty_kb.clear()
+    counters = write_bulk(empty_kb.backend, rows)
+    assert counters.nodes_created == 5 and counters.relationships_created == 3
+    got = graph()
+    assert got == want
+    assert [type(x["p"].get("n")) for x in got if x.get("label") == "Source"] == [type(None), float, int, str]

@@ -756,8 +756,8 @@ def import_full(uri: str, nodes: list[tuple[str, Path]], relationships: list[tup
                 password: str | None = None, database: str = "neo4j", timeout: float = 120) -> str:
     """``neo4j-admin database import full`` of CSV files into the local server behind ``uri``:
     stop it, import into its data directory (replacing ``database``), start it again on the same
-    ports and heap. ``nodes``: (label, file); ``relationships``: (type, file); files carry Neo4j
-    import headers. Returns the tool's output. The database must be one the caller emptied."""
+    ports and heap. ``nodes``: (label, file); ``relationships``: (type, file) (label or type
+    "": the file has a :LABEL or :TYPE column); files carry Neo4j import headers. Returns the tool's output. The database must be one the caller emptied."""
     state = local_server(uri)
     if state is None:
         raise Neo4jLocalError(f"{uri} is not a local Neo4j started by `kb neo4j start`: neo4j-admin import needs its data directory")
@@ -768,8 +768,8 @@ def import_full(uri: str, nodes: list[tuple[str, Path]], relationships: list[tup
            "--overwrite-destination=true", "--multiline-fields=true",
            "--array-delimiter=U+001F", "--id-type=string", "--threads=2",
            f"--report-file={home / 'logs' / 'import.report'}"]
-    cmd += [f"--nodes={label}={f}" for label, f in nodes]
-    cmd += [f"--relationships={rtype}={f}" for rtype, f in relationships]
+    cmd += [f"--nodes={label}={f}" if label else f"--nodes={f}" for label, f in nodes]
+    cmd += [f"--relationships={rtype}={f}" if rtype else f"--relationships={f}" for rtype, f in relationships]
     stop(port)
     env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
     (home / "conf").mkdir(exist_ok=True)
