@@ -118,9 +118,10 @@ CALL {
   WHERE e.symbol IN $elements
   RETURN a, e.symbol AS symbol
   UNION
-  MATCH (e:Element)-[:PART_OF]->(:Commodity)<-[:COVERS]-(a:Agreement)
+  MATCH (e:Element)-[:PART_OF]->(cm:Commodity)
   WHERE e.symbol IN $elements
-  WITH a, collect(e.symbol) AS symbols
+  WITH cm, collect(e.symbol) AS symbols
+  MATCH (cm)<-[:COVERS]-(a:Agreement)
   OPTIONAL MATCH (a)-[:COVERS]->(named:Element)
   WITH a, symbols, count(named) AS n
   WHERE n = 0
