@@ -75,3 +75,21 @@ def test_bind_checks_types_before_sending():
         q.bind({"year": "2011"})
     with pytest.raises(QueryError, match="did you mean top_producers"):
         catalog.get("top_producer")
+
+
+def test_entity_lookups_cover_every_entity_label_by_its_key():
+    """The `Entity` questions find their node by a UNION of one key lookup per entity label (no
+    common label exists): a label added to the schema must be added to each of those lookups."""
+    import re
+
+    from kb.schema import ENTITY_LABELS, NODE_KEYS
+
+    checked = 0
+    for q in catalog.catalog().values():
+        for p in q.params:
+            if p.entity != "Entity" or p.many:
+                continue
+            found = set(re.findall(r"MATCH \(\w+:(\w+) \{(\w+): \$" + p.name + r"\}\)", q.cypher))
+            assert found == {(label, NODE_KEYS[label]) for label in ENTITY_LABELS}, (q.name, p.name)
+            checked += 1
+    assert checked >= 4

@@ -35,8 +35,14 @@ class Counters:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+#: value types that need no conversion (most values of an answer: checked first, by exact type)
+SCALARS = (str, int, float, bool)
+
+
 def plain(value: Any) -> Any:
     """Convert engine values to plain Python: dates become ISO strings."""
+    if value is None or type(value) in SCALARS:
+        return value
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, Mapping):

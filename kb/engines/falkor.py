@@ -10,7 +10,7 @@ from falkordb import Edge, Node, Path
 
 from kb.errors import BackendError, ReadOnlyError
 
-from .base import Backend, Counters, Row, plain
+from .base import SCALARS, Backend, Counters, Row, plain
 
 # plan operations that change the graph (GRAPH.EXPLAIN names them)
 _WRITE_OPS = ("Create", "Merge", "Delete", "Update", "Set", "Remove", "Load CSV", "Call Subquery")
@@ -51,9 +51,6 @@ def _check_values(query: str, params: Mapping[str, Any]) -> None:
     bad(query, "the statement")
     for name, value in params.items():
         bad(value, f"parameter ${name}")
-
-
-_SCALARS = (str, int, float, bool)
 
 
 def _literal(v: Any, where: str) -> str:
@@ -124,7 +121,7 @@ def _statement(query: str, params: Mapping[str, Any]) -> str:
 
 
 def _value(v: Any) -> Any:
-    if v is None or type(v) in _SCALARS:  # most values: nothing to convert (a large answer has 100,000s)
+    if v is None or type(v) in SCALARS:  # most values: nothing to convert (a large answer has 100,000s)
         return v
     if isinstance(v, Node):
         return {"_labels": sorted(v.labels or []), **{k: _value(x) for k, x in v.properties.items()}}

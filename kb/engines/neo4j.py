@@ -12,13 +12,11 @@ from neo4j import exceptions as nx
 from kb.config import mask
 from kb.errors import BackendError, ConfigError, ReadOnlyError
 
-from .base import Backend, Counters, Row, plain
-
-_SCALARS = (str, int, float, bool)
+from .base import SCALARS, Backend, Counters, Row, plain
 
 
 def _value(v: Any) -> Any:
-    if v is None or type(v) in _SCALARS:  # most values: nothing to convert (a large answer has 100,000s)
+    if v is None or type(v) in SCALARS:  # most values: nothing to convert (a large answer has 100,000s)
         return v
     if isinstance(v, neo4j.graph.Node):
         return {"_labels": sorted(v.labels), **{k: _value(x) for k, x in v.items()}}
