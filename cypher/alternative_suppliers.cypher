@@ -23,6 +23,7 @@ WITH imp, el,
 MATCH (w:Production {stage: 'mining', iso3: 'WLD'})
 WITH imp, el, ties, max(w.year) AS year
 MATCH (w:Production {stage: 'mining', iso3: 'WLD', year: year})-[:SOURCED_FROM]->(s:Source)
+WHERE w.basis IS NULL
 WITH imp, el, ties, year, w, s ORDER BY s.date DESC, s.id DESC LIMIT 1
 MATCH (p:Production {stage: 'mining', year: year})-[:SOURCED_FROM]->(s)
 MATCH (p)-[:OF_COUNTRY]->(c:Country)

@@ -19,6 +19,7 @@ MATCH (r:Country {iso3: $restrictor})
 OPTIONAL MATCH (w0:Production {stage: 'mining', iso3: 'WLD'})
 WITH c, r, max(w0.year) AS py
 OPTIONAL MATCH (w:Production {stage: 'mining', iso3: 'WLD', year: py})-[:SOURCED_FROM]->(ws:Source)
+WHERE w.basis IS NULL
 WITH c, r, py, w, ws ORDER BY ws.date DESC, ws.id DESC LIMIT 1
 OPTIONAL MATCH (rp:Production {stage: 'mining', year: py, iso3: r.iso3})-[:SOURCED_FROM]->(ws)
 WITH c, r, py, ws, CASE WHEN w.tonnes > 0 AND rp.tonnes IS NOT NULL THEN rp.tonnes / w.tonnes END AS pshare

@@ -1,5 +1,5 @@
 // name: production_history
-// description: A country's output year by year, each year from the latest edition that reports it, with its share of the world.
+// description: A country's output year by year, each year from the latest edition that reports it (an MCS world table or salient statistics, the Minerals Yearbook, or for the United States before 2010 the historical series Data Series 140), with its share of the world total of that same edition; figure_vintages shows every edition of a year.
 // mode: read
 // param: iso3: Country - ISO3 code, name or alias of the country (CHN, China)
 // param: stage: Stage = 'mining' - mining, separation, refining, metal or magnets

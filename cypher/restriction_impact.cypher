@@ -22,8 +22,10 @@
 // the world: what share of mine supply the restrictor takes away
 MATCH (r:Country {iso3: $restrictor})
 MATCH (w0:Production {stage: 'mining', iso3: 'WLD'})
+WHERE w0.basis IS NULL
 WITH r, coalesce(max(CASE WHEN w0.year <= $year THEN w0.year END), min(w0.year)) AS y
 MATCH (w:Production {stage: 'mining', iso3: 'WLD', year: y})-[:SOURCED_FROM]->(s:Source)
+WHERE w.basis IS NULL
 WITH r, y, w, s ORDER BY s.date DESC, s.id DESC LIMIT 1
 OPTIONAL MATCH (p:Production {stage: 'mining', year: y, iso3: r.iso3})-[:SOURCED_FROM]->(s)
 RETURN 'importer' AS kind, 'World' AS name, 'WLD' AS key,
@@ -93,8 +95,10 @@ UNION ALL
 
 // producers outside the restrictor: mine output in the latest year with a world total, up to the year
 MATCH (w0:Production {stage: 'mining', iso3: 'WLD'})
+WHERE w0.basis IS NULL
 WITH coalesce(max(CASE WHEN w0.year <= $year THEN w0.year END), min(w0.year)) AS y
 MATCH (w:Production {stage: 'mining', iso3: 'WLD', year: y})-[:SOURCED_FROM]->(s:Source)
+WHERE w.basis IS NULL
 WITH y, w, s ORDER BY s.date DESC, s.id DESC LIMIT 1
 MATCH (p:Production {stage: 'mining', year: y})-[:SOURCED_FROM]->(s)
 MATCH (p)-[:OF_COUNTRY]->(c:Country)

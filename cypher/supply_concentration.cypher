@@ -12,6 +12,7 @@
 // column: lower_bound: bool - the HHI counts only the countries named and is a lower bound: coverage under 0.95 or unknown
 // column: tier: str | None - the tier of the source (official, intergovernmental, company, press, other)
 MATCH (p:Production {year: $year, stage: $stage})-[:SOURCED_FROM]->(s:Source)
+WHERE p.basis IS NULL
 WITH s, max(CASE WHEN p.iso3 = 'WLD' THEN 1 ELSE 0 END) AS has_world
 ORDER BY has_world DESC, s.date DESC, s.id DESC
 LIMIT 1

@@ -11,6 +11,7 @@
 MATCH (w:Production {stage: 'mining', iso3: 'WLD'})
 WITH max(w.year) AS latest
 MATCH (w:Production {stage: 'mining', iso3: 'WLD', year: latest})-[:SOURCED_FROM]->(s:Source)
+WHERE w.basis IS NULL
 WITH latest, w, s ORDER BY s.date DESC, s.id DESC LIMIT 1
 MATCH (p:Production {stage: 'mining', year: latest})-[:SOURCED_FROM]->(s)
 MATCH (p)-[:OF_COUNTRY]->(c:Country)

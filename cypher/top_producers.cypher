@@ -1,5 +1,5 @@
 // name: top_producers
-// description: The largest producers of rare earths in a year and stage, with their share of the world total and the share of the world total the listed countries cover, from the latest edition that reports that year.
+// description: The largest producers of rare earths in a year and stage, with their share of the world total and the share of the world total the listed countries cover, from the latest country table that reports that year with a world total (for 2018-2022 the Minerals Yearbook 2022, whose China figure is the official quota; otherwise the latest Mineral Commodity Summaries). The historical series (Data Series 140: U.S. and world only) is left out: it is a vintage in figure_vintages.
 // mode: read
 // param: year: int - the year of the figures
 // param: stage: Stage = 'mining' - mining, separation, refining, metal or magnets
@@ -14,6 +14,8 @@
 // column: tier: str | None - the tier of the source (official, intergovernmental, company, press, other)
 // column: second_hand: bool | None - the figure was read on a page quoting the edition, not in a copy of it
 MATCH (p:Production {year: $year, stage: $stage})-[:SOURCED_FROM]->(s:Source)
+// a historical series (DS140: U.S. and world only) is a vintage, not a country table
+WHERE p.basis IS NULL
 WITH s, max(CASE WHEN p.iso3 = 'WLD' THEN 1 ELSE 0 END) AS has_world
 ORDER BY has_world DESC, s.date DESC, s.id DESC
 LIMIT 1

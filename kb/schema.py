@@ -280,6 +280,9 @@ class Production(Record):
     estimated: bool = False
     revised: bool = False
     second_hand: bool = Field(False, description="read on a page quoting the publication, not in a copy of it")
+    basis: str | None = Field(None, description="how the figure was compiled when it is not a country table's: "
+                              "'historical series' (USGS Data Series 140, world totals on the yearbooks' basis); "
+                              "the questions that pick one edition's world table leave these out")
     note: str | None = None
 
     @model_validator(mode="after")

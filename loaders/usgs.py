@@ -45,9 +45,12 @@ from kb.errors import KBError, Problem
 
 __all__ = ["ImportedEdition", "UsgsImportError", "import_files", "release_files", "world_files",
            "write_records", "PRODUCTION_COLUMNS", "RESERVES_COLUMNS", "STATISTICS_COLUMNS", "PRICES_COLUMNS",
-           "IMPORT_SOURCES_COLUMNS", "SOURCES_FILE"]
+           "IMPORT_SOURCES_COLUMNS", "SOURCES_FILE", "TITLES", "read_workbook",
+           "apply_version_history"]
 
 PRODUCTION_COLUMNS = ["iso3", "year", "stage", "tonnes", "estimated", "revised", "sources", "note"]
+#: the historical series (DS140) adds its basis
+PRODUCTION_BASIS_COLUMNS = PRODUCTION_COLUMNS[:-1] + ["basis", "note"]
 RESERVES_COLUMNS = ["iso3", "year", "tonnes", "estimated", "sources", "note"]
 STATISTICS_COLUMNS = ["iso3", "year", "scope", "measure", "value", "text", "unit", "lower_bound", "estimated",
                       "sources", "note"]
@@ -92,10 +95,21 @@ class ImportedEdition:
     listed: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
     #: data year -> the published "Other countries" remainder, t
     other: dict[int, float] = field(default_factory=dict)
+    #: "mcs" (Mineral Commodity Summaries), "myb" (Minerals Yearbook tables), "ds140" (Data Series 140)
+    series: str = "mcs"
+    #: the Source records of the corrections a release's revision history states (MCS 2026 v1.1, v1.3)
+    versions: list[dict[str, object]] = field(default_factory=list)
+    #: for a workbook: what its Source record says (title, date, notes)
+    meta: dict[str, str] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
-        return f"usgs-mcs-{self.edition}"
+        return f"usgs-{self.series}-{self.edition}"
+
+    @property
+    def stem(self) -> str:
+        """The name the record files take: usgs-mcs2026, usgs-myb2022, usgs-ds140-2020."""
+        return f"usgs-{self.series}{'-' if self.series == 'ds140' else ''}{self.edition}"
 
 
 # ------------------------------------------------------------------------- cells
@@ -147,6 +161,30 @@ def _iso3(cell: _Cell) -> str | None:
 
 def _note(*parts: str | None) -> str:
     return "; ".join(p.strip().rstrip(".") for p in parts if p and p.strip())
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One data row of a CSV file: its cells, and each cell named by file, line and column."""
+
+    file: str
+    line: int
+    header: list[str]
+    cells: list[str]
+
+    def cell(self, i: int) -> _Cell:
+        return _Cell(self.file, self.line, self.header[i], self.cells[i])
+
+    def text(self, i: int) -> str:
+        return self.cells[i].strip()
+
+
+def _records(path: Path, header: list[str], rows: list[tuple[int, list[str]]]) -> Iterable[_Row]:
+    """The rows of a file, each checked to have a cell for every column of the header."""
+    for line, cells in rows:
+        if len(cells) < len(header):
+            raise UsgsImportError(Problem(str(path), line, None, f"{len(cells)} cells where the header has {len(header)}"))
+        yield _Row(str(path), line, header, cells)
 
 
 # ------------------------------------------------------------------------- reading
@@ -263,15 +301,10 @@ def _read_world_wide(path: Path, header: list[str], rows: list[tuple[int, list[s
     res_m = re.search(r"(\d{4})$", header[res_col]) if res_col is not None else None
     all_commodities = commodity_col is not None
     table: _Table | None = None
-    for line, row in rows:
-        if all_commodities and commodity_col is not None and row[commodity_col].strip().casefold() != "rare earths":
+    for r in _records(path, header, rows):
+        if all_commodities and commodity_col is not None and r.text(commodity_col).casefold() != "rare earths":
             continue
-        if len(row) < len(header):
-            raise UsgsImportError(Problem(str(path), line, None, f"{len(row)} cells where the header has {len(header)}"))
-
-        def cell(i: int, line: int = line, row: list[str] = row) -> _Cell:
-            return _Cell(str(path), line, header[i], row[i])
-
+        row, cell = r.cells, r.cell
         edition = _edition_of(path, row[src_col])
         if table is None:
             table = _Table(edition)
@@ -424,13 +457,8 @@ def _read_salient_wide(path: Path, header: list[str], rows: list[tuple[int, list
         raise UsgsImportError(Problem(str(path), 1, "header", "no DataSource/Commodity/Year column"))
     edition: int | None = None
     out: ImportedEdition | None = None
-    for line, row in rows:
-        if len(row) < len(header):
-            raise UsgsImportError(Problem(str(path), line, None, f"{len(row)} cells where the header has {len(header)}"))
-
-        def cell(i: int, line: int = line, row: list[str] = row) -> _Cell:
-            return _Cell(str(path), line, header[i], row[i])
-
+    for r in _records(path, header, rows):
+        row, cell = r.cells, r.cell
         ed = _edition_of(path, row[cols["datasource"]])
         if out is None:
             edition, out = ed, ImportedEdition(ed)
@@ -467,11 +495,12 @@ def _read_salient_wide(path: Path, header: list[str], rows: list[tuple[int, list
 _PERIOD = re.compile(r"^(\d{4})\s*[\u2013-]\s*(\d{2}|\d{4})$")
 
 
-def _read_long_salient(out: ImportedEdition, path: Path, line: int, row: list[str], ix: dict[str, int]) -> None:
+def _read_long_salient(out: ImportedEdition, r: _Row, ix: dict[str, int]) -> None:
     """One row of the 2026 Salient Statistics—United States or Import Sources sections."""
+    row = r.cells
 
     def cell(name: str) -> _Cell:
-        return _Cell(str(path), line, name, row[ix[name]])
+        return r.cell(ix[name])
 
     scope = _SCOPES[row[ix["MCS chapter"]].strip()]
     section = row[ix["Section"]].strip()
@@ -532,19 +561,18 @@ def _read_long(path: Path, header: list[str], rows: list[tuple[int, list[str]]])
     ix = {h: header.index(h) for h in _LONG_HEADER}
     table = _Table(_edition_of(path, None))
     seen = False
-    for line, row in rows:
-        if len(row) < len(header):
-            raise UsgsImportError(Problem(str(path), line, None, f"{len(row)} cells where the header has {len(header)}"))
-        chapter, section = row[ix["MCS chapter"]].strip(), row[ix["Section"]].strip()
+    for r in _records(path, header, rows):
+        row = r.cells
+        chapter, section = r.text(ix["MCS chapter"]), r.text(ix["Section"])
         if chapter in _SCOPES and (section.startswith("Salient Statistics") or section == "Import Sources"):
-            _read_long_salient(table.out, path, line, row, ix)
+            _read_long_salient(table.out, r, ix)
             continue
         if chapter != "RARE EARTHS" or section != "World Mine Production and Reserves":
             continue
         seen = True
 
-        def cell(name: str, line: int = line, row: list[str] = row) -> _Cell:
-            return _Cell(str(path), line, name, row[ix[name]])
+        def cell(name: str, r: _Row = r) -> _Cell:
+            return r.cell(ix[name])
 
         unit = row[ix["Unit"]].strip()
         if unit != "metric tons":
@@ -583,31 +611,9 @@ def _is_salient(header: list[str]) -> bool:
     return all(c in low for c in _SALIENT_ID) and any(h.casefold().startswith(("usprod_", "nir_")) for h in header)
 
 
-def read_file(path: Path) -> ImportedEdition:
-    """One data-release file -> the edition's records. Raises UsgsImportError naming file:line: field."""
-    path = Path(path)
-    try:
-        header, rows = _rows(path)
-    except OSError as exc:
-        raise UsgsImportError(Problem(str(path), None, None, f"cannot read: {exc.strerror}")) from None
-    if all(h in header for h in _LONG_HEADER):
-        ed = _read_long(path, header, rows)
-        ed.files["world"] = ed.files["salient"] = path
-    elif _is_salient(header):
-        ed = _read_salient_wide(path, header, rows)
-        ed.files["salient"] = path
-    elif any(_PROD_COL.match(h) for h in header):
-        ed = _read_world_wide(path, header, rows)
-        ed.files["world"] = path
-    else:
-        raise UsgsImportError(Problem(str(path), 1, "header", "not a USGS MCS world production or salient "
-                                      "statistics table (no Prod_t_YYYY, USprod_ or MCS chapter column)"))
-    ed.origin = path.name
-    return ed
-
-
-def _kind(p: Path) -> str | None:
-    header, _ = _rows(p)
+def _layout(header: list[str]) -> str | None:
+    """The one layout detector: 'long' (2026, all commodities), 'salient' (2022-2025 salient
+    statistics), 'world' (2022-2025 world production tables), or None for any other CSV."""
     if all(h in header for h in _LONG_HEADER):
         return "long"
     if _is_salient(header):
@@ -617,28 +623,71 @@ def _kind(p: Path) -> str | None:
     return None
 
 
+def _header(path: Path) -> list[str]:
+    """The first row of a CSV file (the rest is not parsed)."""
+    first = next(csv.reader(io.StringIO(_decode(path), newline="")), [])
+    header = [h.strip() for h in first]
+    while header and header[-1] == "":
+        header.pop()
+    return header
+
+
+_READERS = {"long": ("world", "salient"), "salient": ("salient",), "world": ("world",)}
+
+
+def read_file(path: Path) -> ImportedEdition:
+    """One data-release file -> the edition's records. Raises UsgsImportError naming file:line: field.
+    A Minerals Yearbook or Data Series 140 workbook (.xlsx) goes to `read_workbook`."""
+    path = Path(path)
+    if path.suffix.casefold() == ".xlsx":
+        return read_workbook(path)
+    try:
+        header, rows = _rows(path)
+    except OSError as exc:
+        raise UsgsImportError(Problem(str(path), None, None, f"cannot read: {exc.strerror}")) from None
+    layout = _layout(header)
+    if layout is None:
+        raise UsgsImportError(Problem(str(path), 1, "header", "not a USGS MCS world production or salient "
+                                      "statistics table (no Prod_t_YYYY, USprod_ or MCS chapter column)"))
+    reader = {"long": _read_long, "salient": _read_salient_wide, "world": _read_world_wide}[layout]
+    ed = reader(path, header, rows)
+    for kind in _READERS[layout]:
+        ed.files[kind] = path
+    ed.origin = path.name
+    return ed
+
+
+def _kind(p: Path) -> str | None:
+    if p.suffix.casefold() == ".xlsx":
+        return "workbook"
+    return _layout(_header(p)) if p.suffix.casefold() == ".csv" else None
+
+
 def world_files(folder: Path) -> list[Path]:
-    """The world production files of a data-release folder (data/raw/usgs), one per edition."""
+    """The MCS world production files of a data-release folder (data/raw/usgs), one per edition."""
     return [p for p in sorted(Path(folder).rglob("*.csv")) if _kind(p) in ("world", "long")]
 
 
 def release_files(folder: Path) -> list[Path]:
-    """Every file of a data-release folder the importer reads: world tables and salient statistics."""
-    return [p for p in sorted(Path(folder).rglob("*.csv")) if _kind(p) is not None]
+    """Every file of a data-release folder the importer reads: MCS world tables and salient
+    statistics, Minerals Yearbook and Data Series 140 workbooks."""
+    return [p for p in sorted(Path(folder).rglob("*")) if p.is_file() and _kind(p) is not None]
 
 
 def import_files(paths: Iterable[Path]) -> list[ImportedEdition]:
     """Read each file and merge them by edition (a world table and a salient file each at most
-    once per edition); editions in order."""
-    editions: dict[int, ImportedEdition] = {}
+    once per edition); then, per MCS edition, the U.S. production years the salient statistics give
+    beyond the world table, and the corrections the release's revision history states. Editions in
+    order (MCS first, then yearbooks, then the historical series)."""
+    editions: dict[tuple[str, int], ImportedEdition] = {}
     paths = list(paths)
     if not paths:
         raise UsgsImportError(Problem("(arguments)", None, None, "no USGS MCS data-release file given or found"))
     for p in paths:
         ed = read_file(Path(p))
-        have = editions.get(ed.edition)
+        have = editions.get((ed.series, ed.edition))
         if have is None:
-            editions[ed.edition] = ed
+            editions[ed.series, ed.edition] = ed
             continue
         for kind in ed.files:
             if kind in have.files:
@@ -651,7 +700,247 @@ def import_files(paths: Iterable[Path]) -> list[ImportedEdition]:
             getattr(have, name).extend(getattr(ed, name))
         if ed.production:
             have.origin = ed.origin
-    return [editions[k] for k in sorted(editions)]
+    order = {"mcs": 0, "myb": 1, "ds140": 2}
+    out = [editions[k] for k in sorted(editions, key=lambda k: (order[k[0]], k[1]))]
+    for ed in out:
+        if ed.series == "mcs":
+            _salient_production(ed)
+            if ed.files.get("world") is not None and (ed.files["world"].parent / _HISTORY).is_file():
+                apply_version_history(ed, ed.files["world"].parent / _HISTORY)
+    return out
+
+
+def _salient_production(ed: ImportedEdition) -> None:
+    """U.S. mine production (mineral concentrates) of the edition's salient statistics as Production
+    figures, for the years its world table does not give (the salient table goes back five years),
+    so that the latest edition reporting a year answers (US 2018: 14,000 t in MCS 2023)."""
+    have = {r["year"] for r in ed.production if r["iso3"] == "USA"}
+    for s in ed.statistics:
+        if (s["iso3"], s["scope"], s["measure"]) != ("USA", "rare earths", "production, mineral concentrates"):
+            continue
+        if s["value"] == "" or s["year"] in have:
+            continue
+        have.add(s["year"])
+        ed.production.append({
+            "iso3": "USA", "year": s["year"], "stage": "mining", "tonnes": s["value"],
+            "estimated": "true" if s["estimated"] == "true" else "false", "revised": "false",
+            "sources": s["sources"],
+            "note": _note("U.S. production of mineral concentrates in the edition's Salient Statistics—United States",
+                          "the file marks no estimates" if s["estimated"] == "" else "", s["note"])})
+
+
+# ------------------------------------------------------------------------- revision history
+
+_HISTORY = "versionHist.txt"
+#: the pages of the rare-earths chapter's world table in each edition's volume (MCS 2026: p. 153)
+_TABLE_PAGES = {2026: {"153"}}
+_VERSION = re.compile(r"^Revised and reposted (\w+ \d{1,2}, \d{4}), as version (\d+\.\d+)", re.MULTILINE)
+_CHANGE = re.compile(r'the value of (reserves|mine production) for ([A-Z][\w ]*?) was changed from "([^"]+)" to "([^"]+)"')
+_TOTAL = re.compile(r'the total was revised (?:down|up) from "([^"]+)" to "([^"]+)"')
+
+
+def apply_version_history(ed: ImportedEdition, path: Path) -> None:
+    """Apply what a release's revision history (``versionHist.txt``) states for the rare-earths world
+    table: each changed figure becomes a record citing that version (``usgs-mcs-YYYY-vX.Y``, dated the
+    reposting), the data release's figure stays as the earlier vintage with a note. A stated old value
+    that is not the release's figure is an error naming the file and line."""
+    import datetime as dt
+
+    text = _decode(path)
+    marks = list(_VERSION.finditer(text))
+    pages = "|".join(sorted(_TABLE_PAGES.get(ed.edition, set()))) or "(?!)"
+    para = re.compile(rf"On p\. (?:{pages}),[^\n]*(?:\n(?!\s*\n)[^\n]*)*")
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        version = m.group(2)
+        date = dt.datetime.strptime(m.group(1), "%B %d, %Y").date().isoformat()
+        ours = list(para.finditer(text, m.end(), end))
+        if not ours:
+            continue
+        sid = f"{ed.source}-v{version}"
+        changed = 0
+        for pm in ours:
+            line = text.count("\n", 0, pm.start()) + 1
+            par = " ".join(pm.group(0).split())
+            for c in _CHANGE.finditer(par):
+                what, country, old, new = c.groups()
+                changed += _correct(ed, path, line, what, country, old, new, sid, version, date)
+                total = _TOTAL.search(par, c.end())
+                if total:
+                    changed += _correct(ed, path, line, what, "World total", total.group(1), total.group(2), sid,
+                                        version, date)
+        if changed:  # a version that only moved a footnote (MCS 2026 v1.1) changes no figure
+            ed.versions.append({"id": sid, "version": version, "date": date, "file": path, "changed": changed,
+                                "text": " ".join(" ".join(pm.group(0).split()) for pm in ours)})
+
+
+def _correct(ed: ImportedEdition, path: Path, line: int, what: str, country: str, old: str, new: str,
+             sid: str, version: str, date: str) -> int:
+    iso3 = _iso3(_Cell(str(path), line, "country", country))
+    rows = ed.reserves if what == "reserves" else ed.production
+    latest = max((int(r["year"]) for r in rows), default=0)
+    found = [r for r in rows if r["iso3"] == iso3 and int(r["year"]) == latest and r["sources"] == ed.source]
+    old_value, old_bound = _number(_Cell(str(path), line, what, old))
+    new_value, new_bound = _number(_Cell(str(path), line, what, new))
+    if not found or old_value is None or float(found[0]["tonnes"]) != old_value:
+        raise UsgsImportError(Problem(str(path), line, what, f"{country}: the history says {old!r}, the release "
+                                      f"gives {found[0]['tonnes'] if found else 'no figure'}"))
+    if new_value is None:
+        raise UsgsImportError(Problem(str(path), line, what, f"{country}: not a number: {new!r}"))
+    row = found[0]
+    fixed = dict(row)
+    fixed["tonnes"], fixed["sources"] = _fmt(new_value), sid
+    fixed["note"] = _note(f"published as '{new}' (lower bound), recorded as the bound" if new_bound else "",
+                          f"corrected in version {version} ({date}) from '{old}', as the release's revision history states",
+                          "World total (rounded)" if iso3 == "WLD" else "")
+    row["note"] = _note(row["note"], f"version 1.0 figure; version {version} ({date}) corrected it to '{new}'")
+    rows.append(fixed)
+    return 1
+
+
+# ------------------------------------------------------------------------- workbooks (Minerals Yearbook, DS140)
+
+
+def _rich(value: object) -> tuple[str, list[str]]:
+    """(plain text, superscript markers) of a workbook cell; openpyxl gives superscripts as text blocks."""
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+
+    if isinstance(value, CellRichText):
+        plain, marks = [], []
+        for part in value:
+            if isinstance(part, TextBlock) and part.font is not None and part.font.vertAlign == "superscript":
+                marks.extend(m.strip() for m in part.text.split(",") if m.strip())
+            else:
+                plain.append(str(part.text if isinstance(part, TextBlock) else part))
+        return "".join(plain).strip(), marks
+    return ("" if value is None else str(value)).strip(), []
+
+
+def read_workbook(path: Path) -> ImportedEdition:
+    """A USGS workbook: the Minerals Yearbook rare-earths tables (``myb1-YYYY-raree*.xlsx``: the world
+    mine production table) or Data Series 140 (``ds140-rare-earths-YYYY.xlsx``)."""
+    import warnings
+
+    import openpyxl
+
+    path = Path(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # print-area definitions openpyxl cannot keep
+            wb = openpyxl.load_workbook(path, rich_text=True)
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsgsImportError(Problem(str(path), None, None, f"not a readable workbook: {exc}")) from None
+    name = path.name.casefold()
+    if name.startswith("ds140"):
+        ed = _read_ds140(path, wb)
+    elif name.startswith("myb1"):
+        ed = _read_myb(path, wb)
+    else:
+        raise UsgsImportError(Problem(str(path), None, None, "not a USGS Minerals Yearbook (myb1-YYYY-*.xlsx) or "
+                                      "Data Series 140 (ds140-*.xlsx) workbook"))
+    ed.files["world"] = path
+    ed.origin = path.name
+    return ed
+
+
+_MYB_TITLE = re.compile(r"WORLD MINE PRODUCTION, BY COUNTRY", re.IGNORECASE)
+
+
+def _read_myb(path: Path, wb: object) -> ImportedEdition:
+    """The yearbook's world mine production table: one row per country, a value column and a marker
+    column per year; superscripts on a country name apply to its whole row (e = estimated, digits =
+    footnotes), markers beside a value to that value (e, r = revised, digits); ``--`` is zero."""
+    m = re.search(r"myb1-(\d{4})", path.name)
+    if m is None:
+        raise UsgsImportError(Problem(str(path), None, None, "edition not found in the file name (myb1-YYYY-...)"))
+    sheet = next((ws for ws in wb.worksheets  # type: ignore[attr-defined]
+                  if any(_MYB_TITLE.search(_rich(c.value)[0]) for row in ws.iter_rows(max_row=4) for c in row)), None)
+    if sheet is None:
+        raise UsgsImportError(Problem(str(path), None, None, "no sheet titled '... WORLD MINE PRODUCTION, BY COUNTRY ...'"))
+    where = f"{path}[{sheet.title}]"
+    rows = list(sheet.iter_rows())
+    head = next((i for i, r in enumerate(rows) if _rich(r[0].value)[0].casefold().startswith("country")), None)
+    if head is None:
+        raise UsgsImportError(Problem(where, None, None, "no 'Country or locality' header row"))
+    years = [(j, int(c.value)) for j, c in enumerate(rows[head]) if isinstance(c.value, int) and 1900 < c.value < 2100]
+    if not years:
+        raise UsgsImportError(Problem(where, head + 1, None, "no year columns in the header row"))
+    footnotes: dict[str, str] = {}
+    for r in rows:
+        text = _rich(r[0].value)[0]
+        fm = re.match(r"^(\d{1,2})(\D.*)$", text)
+        if fm and len(text) > 20:
+            footnotes[fm.group(1)] = fm.group(2).strip()
+    ed = ImportedEdition(int(m.group(1)), series="myb")
+    title = " ".join(_rich(c.value)[0] for r in rows[:head] for c in r[:1] if c.value)
+    ed.meta = {"table": sheet.title, "title": title}
+    world_notes = [f"{k}. {v}" for k, v in sorted(footnotes.items()) if k in ("1", "2")]
+    for i in range(head + 1, len(rows)):
+        r = rows[i]
+        name, marks = _rich(r[0].value)
+        if not name or not any(isinstance(r[j].value, (int, float)) or str(r[j].value).strip() == "--" for j, _ in years):
+            continue
+        line = i + 1
+        iso3 = "WLD" if name.casefold() == "total" else _iso3(_Cell(where, line, "A", name))
+        if iso3 is None:
+            continue
+        row_est = "e" in marks
+        row_notes = [footnotes[k] for k in marks if k in footnotes]
+        for j, year in years:
+            cell = _Cell(where, line, r[j].coordinate, str(r[j].value if r[j].value is not None else ""))
+            value, _ = _number(cell) if cell.text.strip() != "--" else (0.0, False)
+            marker = str(r[j + 1].value or "").strip() if j + 1 < len(r) else ""
+            cell_marks = [x.strip() for x in marker.split(",") if x.strip()]
+            if iso3 != "WLD":
+                ed.listed.setdefault(year, []).append((name, iso3))
+            if value is None:
+                continue
+            notes = row_notes + [footnotes[k] for k in cell_marks if k in footnotes]
+            if iso3 == "WLD":
+                notes = [f"Total of table {sheet.title.lstrip('T')}", *world_notes]
+            ed.production.append({
+                "iso3": iso3, "year": str(year), "stage": "mining", "tonnes": _fmt(value),
+                "estimated": "true" if row_est or "e" in cell_marks else "false",
+                "revised": "true" if "r" in cell_marks else "false",
+                "sources": ed.source, "note": _note(*notes)})
+    if not ed.production:
+        raise UsgsImportError(Problem(where, None, None, "no country rows with figures"))
+    return ed
+
+
+def _read_ds140(path: Path, wb: object) -> ImportedEdition:
+    """Data Series 140, rare earths: U.S. production and world production by year since 1900 (t REO).
+    Kept as its own vintage (source usgs-ds140-YYYY, basis 'historical series'): its world totals are
+    compiled from the yearbooks (China at its official quota), not the MCS estimates."""
+    m = re.search(r"(\d{4})", path.name)
+    ws = wb.worksheets[0]  # type: ignore[attr-defined]
+    where = f"{path}[{ws.title}]"
+    rows = list(ws.iter_rows(values_only=True))
+    head = next((i for i, r in enumerate(rows) if r and str(r[0]).strip() == "Year"), None)
+    if head is None or m is None:
+        raise UsgsImportError(Problem(where, None, None, "no 'Year' header row (or no year in the file name)"))
+    cols = {str(h).strip(): j for j, h in enumerate(rows[head]) if h is not None}
+    if "Production" not in cols or "World production" not in cols:
+        raise UsgsImportError(Problem(where, head + 1, None, "no 'Production' and 'World production' columns"))
+    modified = next((str(r[0]) for r in rows[:head] if r and str(r[0]).startswith("Last modification")), "")
+    ed = ImportedEdition(int(m.group(1)), series="ds140")
+    ed.meta = {"modified": modified}
+    for i in range(head + 1, len(rows)):
+        r = rows[i]
+        if not isinstance(r[0], int):
+            continue
+        for col, iso3, note in (
+                ("Production", "USA", "Contained REO equivalent in U.S.-produced bastnaesite and monazite concentrates"),
+                ("World production", "WLD", "World REO-equivalent content of ores produced, compiled from the "
+                                            "Minerals Yearbooks (China at its official quota), not the MCS estimate")):
+            cell = _Cell(where, i + 1, col, str(r[cols[col]]) if r[cols[col]] is not None else "")
+            value, _ = _number(cell)
+            if value is None:
+                continue
+            ed.production.append({
+                "iso3": iso3, "year": str(r[0]), "stage": "mining", "tonnes": _fmt(value), "estimated": "false",
+                "revised": "false", "sources": ed.source, "basis": "historical series", "note": note})
+    return ed
 
 
 # ------------------------------------------------------------------------- sources
@@ -673,7 +962,7 @@ def _manifest_row(path: Path) -> dict[str, str] | None:
 
 
 def source_records(ed: ImportedEdition) -> list[dict[str, object]]:
-    """The Source records the edition's records cite, one per file read."""
+    """The Source records the edition's records cite, one per file read (and one per corrected version)."""
     out: list[dict[str, object]] = []
     seen: set[Path] = set()
     for kind in ("world", "salient"):
@@ -681,29 +970,57 @@ def source_records(ed: ImportedEdition) -> list[dict[str, object]]:
         if path is None or path in seen:
             continue
         seen.add(path)
-        both = ed.files.get("world") == ed.files.get("salient")
-        sid = ed.source if kind == "world" else f"{ed.source}-salient"
-        title = f"Mineral Commodity Summaries {ed.edition}: Rare Earths"
-        if not both and kind == "salient":
-            title += ", salient statistics"
         row = _manifest_row(path) or {}
-        what = {"world": "world mine production and reserves", "salient": "salient statistics"}[kind]
-        if both:
-            what = "world mine production and reserves, salient statistics and import sources"
-        notes = f"Imported by `kb import usgs-mcs` from the data-release file {path.name} ({what})"
+        if ed.series == "mcs":
+            both = ed.files.get("world") == ed.files.get("salient")
+            sid = ed.source if kind == "world" else f"{ed.source}-salient"
+            title = f"Mineral Commodity Summaries {ed.edition}: Rare Earths"
+            if not both and kind == "salient":
+                title += ", salient statistics"
+            what = {"world": "world mine production and reserves", "salient": "salient statistics"}[kind]
+            if both:
+                what = "world mine production and reserves, salient statistics and import sources"
+            edition = f"{ed.edition} (version 1.0)" if ed.versions else str(ed.edition)
+            how = "`kb import usgs-mcs` from the data-release file"
+        elif ed.series == "myb":
+            sid, what = ed.source, f"table {ed.meta.get('table', '').lstrip('T')}, world mine production by country"
+            title = f"Minerals Yearbook {ed.edition}: Rare Earths, tables (advance release), {ed.meta.get('table', '')}"
+            edition, how = str(ed.edition), "`kb import usgs-mcs` from the workbook"
+        else:
+            sid, what = ed.source, "U.S. production and world production, by year"
+            title = "Rare Earths Statistics, Historical Statistics for Mineral and Material Commodities (Data Series 140)"
+            edition, how = str(ed.edition), "`kb import usgs-mcs` from the workbook"
+        notes = f"Imported by {how} {path.name} ({what})"
         if row.get("doi_or_url"):
             notes += f", {row['doi_or_url']}"
         notes += "."
+        if ed.meta.get("modified"):
+            notes += f" {ed.meta['modified']}."
         if row.get("notes"):
             notes += " Copy: " + row["notes"]
         rec: dict[str, object] = {"id": sid, "title": title, "publisher": "U.S. Geological Survey",
-               "date": row.get("date") or str(ed.edition), "kind": "dataset", "tier": "official",
-               "edition": str(ed.edition)}
+                                  "date": row.get("date") or str(ed.edition), "kind": "dataset", "tier": "official",
+                                  "edition": edition}
         if row.get("doi_or_url"):
             rec["url"] = row["doi_or_url"]
         if row.get("via"):
             rec["via"] = "data release copy read from " + row["via"]
         rec |= {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "notes": notes}
+        out.append(rec)
+    for v in ed.versions:
+        path = Path(str(v["file"]))
+        row = _manifest_row(path) or {}
+        rec = {"id": v["id"], "title": f"Mineral Commodity Summaries {ed.edition}: Rare Earths, version {v['version']}",
+               "publisher": "U.S. Geological Survey", "date": v["date"], "kind": "report", "tier": "official",
+               "edition": f"{ed.edition} (version {v['version']})"}
+        if row.get("doi_or_url"):
+            rec["url"] = row["doi_or_url"]
+        if row.get("via"):
+            rec["via"] = "revision history copy read from " + row["via"]
+        rec |= {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "notes": f"The release's revision history ({path.name}) for version {v['version']}, applied by "
+                         f"`kb import usgs-mcs` to the data release's v1.0 figures ({v['changed']} figures changed): "
+                         f"{v['text']}"}
         out.append(rec)
     return out
 
@@ -728,6 +1045,9 @@ def _csv_text(header_comment: str, columns: list[str], rows: list[dict[str, str]
     return buf.getvalue()
 
 
+TITLES = {"mcs": "Mineral Commodity Summaries", "myb": "Minerals Yearbook", "ds140": "Data Series 140"}
+
+
 def write_records(editions: Iterable[ImportedEdition], folder: Path) -> list[Path]:
     """Write production-, reserves-, statistics-, prices- and import_sources-usgs-mcsYYYY.csv (the
     data-record format of data/) and sources-usgs-mcs.yaml (the Source records they cite) into
@@ -740,16 +1060,21 @@ def write_records(editions: Iterable[ImportedEdition], folder: Path) -> list[Pat
     sources: list[dict[str, object]] = []
     for ed in editions:
         for name, columns, rows, what, kind in (
-                ("production", PRODUCTION_COLUMNS, ed.production, "t REO equivalent", "world"),
+                ("production", PRODUCTION_BASIS_COLUMNS if ed.series == "ds140" else PRODUCTION_COLUMNS,
+                 ed.production, "t REO equivalent", "world"),
                 ("reserves", RESERVES_COLUMNS, ed.reserves, "t REO equivalent", "world"),
                 ("statistics", STATISTICS_COLUMNS, ed.statistics, "salient statistics of the United States", "salient"),
                 ("prices", PRICES_COLUMNS, ed.prices, "average prices in US$/kg", "salient"),
                 ("import_sources", IMPORT_SOURCES_COLUMNS, ed.import_sources, "U.S. import sources", "salient")):
             if not rows:
                 continue
-            comment = (f"# Generated by `kb import usgs-mcs` from {ed.files[kind].name} (USGS Mineral Commodity "
-                       f"Summaries {ed.edition}, rare earths, {what}). Do not edit: re-run the importer.\n")
-            p = folder / f"{name}-usgs-mcs{ed.edition}.csv"
+            kinds = ("world", "salient") if name == "production" else (kind,)
+            names = sorted({ed.files[k].name for k in kinds if k in ed.files})
+            if ed.versions and name == "reserves":
+                names.append(_HISTORY)
+            comment = (f"# Generated by `kb import usgs-mcs` from {', '.join(names)} (USGS {TITLES[ed.series]} "
+                       f"{ed.edition}, rare earths, {what}). Do not edit: re-run the importer.\n")
+            p = folder / f"{name}-{ed.stem}.csv"
             p.write_text(_csv_text(comment, columns, rows), encoding="utf-8")
             written.append(p)
         sources.extend(source_records(ed))

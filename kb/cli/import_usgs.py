@@ -32,7 +32,7 @@ def usgs_mcs(
     written = usgs.write_records(editions, out_dir)
     if not state.quiet:
         for ed in editions:
-            out.print(f"MCS {ed.edition}: {len(ed.production)} production, {len(ed.reserves)} reserves, "
+            out.print(f"{usgs.TITLES[ed.series]} {ed.edition}: {len(ed.production)} production, {len(ed.reserves)} reserves, "
                       f"{len(ed.statistics)} statistics, {len(ed.prices)} prices, "
                       f"{len(ed.import_sources)} import-source records")
         out.print(f"wrote {len(written)} files to {out_dir}")

@@ -216,17 +216,19 @@ class FigureVintagesRow(RowModel):
     source: str
     """title of the edition"""
     edition: str | None = None
-    """the edition as the source names it"""
+    """the edition as the source names it, with its version where the release was corrected"""
     date: str
-    """publication date of the edition"""
+    """publication date of the edition (of the version)"""
     tonnes: float | None = None
     """tonnes of rare-earth oxide equivalent (null where only a share is published)"""
     share: float | None = None
     """share of the world as published, 0-1"""
     estimated: bool | None = None
     """whether that edition marks the figure as an estimate"""
+    basis: str | None = None
+    """how the figure was compiled when it is not a country table's ('historical series')"""
     note: str | None = None
-    """the record's note (footnotes, how it was read)"""
+    """the record's note (footnotes, how it was read, corrections)"""
     tier: str | None = None
     """the tier of the edition's source"""
     second_hand: bool | None = None
@@ -587,15 +589,16 @@ class Queries:
         """
         return self._kb.ask("exposure", {"importer": importer, "restrictor": restrictor}, ExposureRow)
 
-    def figure_vintages(self, *, iso3: str, year: int, stage: Stage = 'mining') -> Rows[FigureVintagesRow]:
-        """One country-year's figure in every edition that gives it, oldest edition first: how a figure was estimated, then revised.
+    def figure_vintages(self, *, iso3: str, year: int, stage: Stage = 'mining', measure: str = 'production') -> Rows[FigureVintagesRow]:
+        """One country-year's figure in every edition that gives it, oldest edition first: how a figure was estimated, then revised or corrected (a release's corrected version is an edition of its own, with its version and date), and the USGS Minerals Yearbook and historical series (Data Series 140, world totals with China at its official quota) beside the Mineral Commodity Summaries.
         
         iso3: ISO3 code, name or alias of the country (CHN, China; WLD for the world total)
         year: the year of the figure
         stage: mining, separation, refining, metal or magnets (default 'mining')
+        measure: production, or reserves (then stage is not used) (default 'production')
         Source: cypher/figure_vintages.cypher
         """
-        return self._kb.ask("figure_vintages", {"iso3": iso3, "year": year, "stage": stage}, FigureVintagesRow)
+        return self._kb.ask("figure_vintages", {"iso3": iso3, "year": year, "stage": stage, "measure": measure}, FigureVintagesRow)
 
     def import_dependence(self, *, importer: str, year: int, hs: str | None = None) -> Rows[ImportDependenceRow]:
         """Who a country depends on for its rare-earth imports in a year: each partner's share by value and by tonnes, the HHI of its sources and the share from partners with an export restriction in force.
@@ -634,7 +637,7 @@ class Queries:
         return self._kb.ask("prices", {"symbol": symbol, "from_year": from_year, "to_year": to_year}, PricesRow)
 
     def production_history(self, *, iso3: str, stage: Stage = 'mining') -> Rows[ProductionHistoryRow]:
-        """A country's output year by year, each year from the latest edition that reports it, with its share of the world.
+        """A country's output year by year, each year from the latest edition that reports it (an MCS world table or salient statistics, the Minerals Yearbook, or for the United States before 2010 the historical series Data Series 140), with its share of the world total of that same edition; figure_vintages shows every edition of a year.
         
         iso3: ISO3 code, name or alias of the country (CHN, China)
         stage: mining, separation, refining, metal or magnets (default 'mining')
@@ -704,7 +707,7 @@ class Queries:
         return self._kb.ask("timeline", {"start_year": start_year, "end_year": end_year, "iso3": iso3, "limit": limit, "offset": offset}, TimelineRow)
 
     def top_producers(self, *, year: int, stage: Stage = 'mining', limit: int = 10) -> Rows[TopProducersRow]:
-        """The largest producers of rare earths in a year and stage, with their share of the world total and the share of the world total the listed countries cover, from the latest edition that reports that year.
+        """The largest producers of rare earths in a year and stage, with their share of the world total and the share of the world total the listed countries cover, from the latest country table that reports that year with a world total (for 2018-2022 the Minerals Yearbook 2022, whose China figure is the official quota; otherwise the latest Mineral Commodity Summaries). The historical series (Data Series 140: U.S. and world only) is left out: it is a vintage in figure_vintages.
         
         year: the year of the figures
         stage: mining, separation, refining, metal or magnets (default 'mining')
