@@ -317,6 +317,36 @@ class Reserves(Record):
         return f"{self.iso3}|reserves|{self.year}|{self.sources[0]}"
 
 
+QuotaStage = Literal["mining", "separation"]
+
+
+class Quota(Record):
+    """An official production quota (China's MIIT and Ministry of Natural Resources: the total control
+    index for rare-earth mining, and for smelting and separation), t REO, for one year: one batch of
+    it (``batch`` 1, 2, 3 in the order issued) or the year's total (``batch`` absent). The smelting
+    and separation quota is the only official figure for China's separation stage."""
+
+    __label__ = "Quota"
+    __key__ = "id"
+    __section__ = "quotas"
+    __refs__ = (("iso3", "OF_COUNTRY", "Country", "out"),)
+
+    iso3: str = Field(pattern=r"^[A-Z]{3}$")
+    year: int = Field(ge=1900, le=2100)
+    stage: QuotaStage = Field(description="mining, or separation (the smelting and separation quota)")
+    batch: int | None = Field(None, ge=1, le=9, description="the batch, in the order issued; absent = the year's total")
+    tonnes: float = Field(ge=0, description="t REO")
+    issued: str | None = Field(None, description="date the batch (or the total) was announced, ISO")
+    second_hand: bool = Field(False, description="read in a report of the announcement, not in the announcement")
+    note: str | None = None
+
+    _dates = field_validator("issued")(classmethod(lambda cls, v: check_date(v)))
+
+    @property
+    def id(self) -> str:
+        return f"{self.iso3}|quota|{self.stage}|{self.year}|{self.batch or 'year'}|{self.sources[0]}"
+
+
 HsCode = Literal["280530", "284610", "284690", "850511"]
 
 
@@ -666,7 +696,7 @@ class Claim(Record):
 
 RECORD_KINDS: tuple[Any, ...] = (  # the record models above (pydantic classes)
     Source, Commodity, Element, Use, Technology, Country, Organisation, Facility,
-    Production, Reserves, TradeFlow, Price, Statistic, ImportSource, Measure, Dispute, Agreement, Event, Claim,
+    Production, Reserves, Quota, TradeFlow, Price, Statistic, ImportSource, Measure, Dispute, Agreement, Event, Claim,
 )
 BY_SECTION: dict[str, type[BaseModel]] = {m.__section__: m for m in RECORD_KINDS}
 
@@ -679,7 +709,7 @@ NODE_KEYS["CandidateClaim"] = "id"  # quantities found in ingested articles (kb.
 #: record kinds that are numeric figures: loading refuses one whose only sources are of a weak tier
 #: (press, other) unless it is marked second_hand
 FIGURE_LABELS: frozenset[str] = frozenset(
-    {"Production", "Reserves", "Price", "TradeFlow", "Statistic", "ImportSource"})
+    {"Production", "Reserves", "Quota", "Price", "TradeFlow", "Statistic", "ImportSource"})
 
 #: every relationship type the graph may hold
 REL_TYPES: frozenset[str] = frozenset(
@@ -698,6 +728,7 @@ INDEXES: tuple[tuple[str, str], ...] = (
     ("Production", "year"),
     ("Production", "iso3"),  # the world total (iso3 WLD) and a country's series without a label scan
     ("Reserves", "year"),
+    ("Quota", "year"),
     ("TradeFlow", "year"),
     ("Price", "year"),
     ("Statistic", "year"),

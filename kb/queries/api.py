@@ -72,6 +72,29 @@ class ArticlesMentioningRow(RowModel):
     """every entity the article mentions, most often mentioned first"""
 
 
+class ChinaQuotasRow(RowModel):
+    """A row of `china_quotas`."""
+
+    year: int
+    """the quota year"""
+    stage: str
+    """mining, or separation (smelting and separation)"""
+    batch: int | None = None
+    """the batch in the order issued; null for the year's total"""
+    tonnes: float
+    """t REO"""
+    issued: str | None = None
+    """when the batch (or total) was announced"""
+    source: str
+    """the announcement"""
+    tier: str | None = None
+    """the tier of the announcement's source"""
+    second_hand: bool | None = None
+    """read in a report of the announcement (see the source's via), not in the announcement"""
+    note: str | None = None
+    """how it was read"""
+
+
 class CoMentionsRow(RowModel):
     """A row of `co_mentions`."""
 
@@ -519,6 +542,16 @@ class Queries:
         """
         return self._kb.ask("articles_mentioning", {"names": names, "limit": limit, "offset": offset}, ArticlesMentioningRow)
 
+    def china_quotas(self, *, from_year: int | None = None, to_year: int | None = None, stage: str | None = None) -> Rows[ChinaQuotasRow]:
+        """China's official rare-earth production quotas year by year (MIIT and the Ministry of Natural Resources): the mining quota and the smelting and separation quota (the only official figure for China's separation stage), each batch as issued and the year's total where one was announced, in t REO.
+        
+        from_year: first year; null for the earliest (default None)
+        to_year: last year; null for the latest (default None)
+        stage: mining or separation; null for both (default None)
+        Source: cypher/china_quotas.cypher
+        """
+        return self._kb.ask("china_quotas", {"from_year": from_year, "to_year": to_year, "stage": stage}, ChinaQuotasRow)
+
     def co_mentions(self, *, name: str, limit: int = 100, offset: int = 0) -> Rows[CoMentionsRow]:
         """What ingested articles mention together with an entity, and how often: in how many articles and how many times.
         
@@ -721,6 +754,7 @@ ROW_MODELS: dict[str, type[RowModel]] = {
     "agreements": AgreementsRow,
     "alternative_suppliers": AlternativeSuppliersRow,
     "articles_mentioning": ArticlesMentioningRow,
+    "china_quotas": ChinaQuotasRow,
     "co_mentions": CoMentionsRow,
     "connection_paths": ConnectionPathsRow,
     "dispute_timeline": DisputeTimelineRow,
