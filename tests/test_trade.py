@@ -210,5 +210,6 @@ def test_cli_import_prints_one_line_per_count_and_refuses_a_malformed_file(engin
     assert f"{bad}:3: v" in res.stderr
     res = run_kb(engine, "import", "comtrade", str(tmp_path / "missing.csv"), check=False)
     assert res.returncode == 1 and "Traceback" not in res.stderr and "missing.csv" in res.stderr
-    res = run_kb(engine, "import", "baci", str(BACI), check=False)  # --countries is required
-    assert res.returncode == 2
+    res = run_kb(engine, "import", "baci", str(BACI), check=False)  # a release file needs --countries
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert f"{BACI}:1: a BACI release file (t,i,j,k,v,q) needs its country codes file" in res.stderr
