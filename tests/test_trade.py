@@ -210,5 +210,107 @@ def test_cli_import_prints_one_line_per_count_and_refuses_a_malformed_file(engin
     assert f"{bad}:3: v" in res.stderr
     res = run_kb(engine, "import", "comtrade", str(tmp_path / "missing.csv"), check=False)
     assert res.returncode == 1 and "Traceback" not in res.stderr and "missing.csv" in res.stderr
-    res = run_kb(engine, "import", "baci", str(BACI), check=False)  # --countries is required
-    assert res.returncode == 2
+    res = run_kb(engine, "import", "baci", str(BACI), check=False)  # a release file needs --countries
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert f"{BACI}:1: a BACI release file (t,i,j,k,v,q) needs its country codes file" in res.stderr
+
+
+# --------------------------------------------------------------------------- other layouts
+
+TRIMMED = FIX / "comtrade-trimmed-sample.csv"
+
+
+def test_trimmed_comtrade_layout_drops_unsplit_breakdowns_and_keeps_heading_2846_apart(empty_kb):
+    rows = _csv(TRIMMED)
+    imp = comtrade([TRIMMED])
+    # DEU gives CHN twice in one declaration: all of DEU's 850511 imports are dropped, not summed
+    deu = [r for r in rows if r["reporter"] == "276"]
+    assert imp.skipped["declarations given with their breakdowns and no breakdown columns"] == len(deu) == 3
+    assert imp.skipped["HS heading 2846 (4 digits, kept apart: its subheadings are 284610 and 284690)"] == 1
+    assert imp.skipped["world totals (partner W00)"] == 1 and imp.skipped_codes == {"250490": 1}
+    assert imp.flows == 3
+    imp.write(empty_kb.backend)
+    got = empty_kb.queries.import_dependence(importer="JPN", year=2022, hs="850511")
+    jpn = {r["partner"]: r for r in rows if r["reporter"] == "392" and r["cmd"] == "850511" and r["partner"] != "0"}
+    total = sum(float(r["value"]) for r in jpn.values())
+    assert {r.iso3: r.value_share for r in got} == {
+        "CHN": pytest.approx(float(jpn["156"]["value"]) / total), "PHL": pytest.approx(float(jpn["608"]["value"]) / total)}
+    # the weight: netwgt where given, else qty in kg (qtyunit 8)
+    assert {r.iso3: r.tonnes for r in got} == {"CHN": pytest.approx(6.0), "PHL": pytest.approx(4.0)}
+    assert {(r.basis, r.coverage) for r in got} == {("reported by the importer", "HS 850511: 2022")}
+    assert empty_kb.read("MATCH (:Country {iso3: 'DEU'})-[:IMPORTED]->(f:TradeFlow) RETURN count(f) AS n") == [{"n": 0}]
+
+
+# --------------------------------------------------------------------------- the bundled flows
+
+RAW = Path(__file__).parents[1] / "data" / "raw" / "trade"
+DATA = Path(__file__).parents[1] / "data"
+BUNDLED_BACI = [RAW / "baci_2022.csv", RAW / "baci_2024.csv"]
+
+
+def test_bundled_trade_records_regenerate_from_the_raw_files(tmp_path):
+    import hashlib
+
+    from kb.loaders.trade import merged, write_records
+
+    manifest = {r["file"]: r for r in _csv(RAW / "manifest.csv")}
+    assert sorted(manifest) == sorted(p.name for p in BUNDLED_BACI)
+    for p in BUNDLED_BACI:  # the copies are the bytes the manifest names
+        assert hashlib.sha256(p.read_bytes()).hexdigest() == manifest[p.name]["sha256"]
+    written = write_records([merged([baci(p) for p in BUNDLED_BACI])], tmp_path, "kb import baci")
+    assert sorted(p.name for p in written) == ["sources-trade.yaml", "trade_flows-baci_2022.csv",
+                                               "trade_flows-baci_2024.csv"]
+    for p in written:
+        assert p.read_bytes() == (DATA / p.name).read_bytes(), p.name
+
+
+def _baci_partners(year: int, importer: str, hs: str = "850511") -> dict[str, float]:
+    """Exporter -> US$ from the raw BACI extract: the importer's rows of the code, countries only."""
+    import pycountry
+
+    out: dict[str, float] = defaultdict(float)
+    for r in _csv(RAW / f"baci_{year}.csv"):
+        if r["j"] == importer and r["cmd"] == hs and pycountry.countries.get(alpha_3=r["i"]) is not None:
+            out[r["i"]] += float(r["value"])
+    return out
+
+
+def test_japan_magnet_dependence_2022_answers_from_trade(loaded_kb):
+    partners = _baci_partners(2022, "JPN")
+    total = sum(partners.values())
+    rows = loaded_kb.queries.import_dependence(importer="Japan", year=2022, hs="850511")
+    assert {r.iso3: r.value_share for r in rows} == {k: pytest.approx(v / total) for k, v in partners.items()}
+    assert {r.iso3: r.value_usd for r in rows} == {k: pytest.approx(v) for k, v in partners.items()}
+    assert all(r.tonnes is None for r in rows)  # the extract keeps no quantity
+    assert {(r.basis, r.year, r.tier) for r in rows} == {("reconciled", 2022, "official")}
+    manifest = {r["file"]: r for r in _csv(RAW / "manifest.csv")}
+    assert {r.source for r in rows} == {manifest["baci_2022.csv"]["title"]}
+    assert {r.coverage for r in rows} == {"HS 850511: 2022, 2024"}
+    china = next(r for r in rows if r.iso3 == "CHN")
+    assert china.restricted is True  # China's rare-earth export licensing was in force in 2022
+    assert china.restricted_share == pytest.approx(sum(
+        partners[r.iso3] for r in rows if r.restricted) / total)
+
+
+def test_us_dependence_from_trade_where_covered_else_mine_production_marked(loaded_kb):
+    from tests.test_dependence import _mine_output, _world_edition
+    from tests.test_queries import records
+
+    partners = _baci_partners(2024, "USA")
+    total = sum(partners.values())
+    magnets = loaded_kb.queries.import_dependence(importer="USA", year=2024, hs="850511")
+    assert {r.iso3: r.value_share for r in magnets} == {k: pytest.approx(v / total) for k, v in partners.items()}
+    assert {r.basis for r in magnets} == {"reconciled"}
+    # rare-earth compounds: no redistributable trade figures bundled -> world mine production, marked
+    compounds = loaded_kb.queries.import_dependence(importer="USA", year=2022, hs="284690")
+    y, src = _world_edition(2022)
+    mine = _mine_output(2022)
+    world = mine.pop("WLD")
+    assert {r.iso3: r.tonnes_share for r in compounds} == {k: pytest.approx(v / world) for k, v in mine.items()}
+    assert {(r.basis, r.year, r.value_share, r.coverage) for r in compounds} == {
+        ("world mine production (no trade figures for this year and code)", y, None, "HS 850511: 2022, 2024")}
+    titles = {s.id: s.title for s in records()["Source"]}
+    assert {r.source for r in compounds} == {titles[src]}
+    # a year without trade figures for the code asked falls back too
+    assert {r.basis for r in loaded_kb.queries.import_dependence(importer="USA", year=2023, hs="850511")} == {
+        "world mine production (no trade figures for this year and code)"}

@@ -262,25 +262,29 @@ class ImportDependenceRow(RowModel):
     """A row of `import_dependence`."""
 
     partner: str
-    """the exporting country"""
+    """the exporting country (the producing country in the fallback)"""
     iso3: str
     """its ISO3 code"""
     value_usd: float | None = None
-    """imports from it, current US$"""
+    """imports from it, current US$ (null in the fallback)"""
     value_share: float | None = None
-    """its share of the importer's imports by value, 0-1"""
+    """its share of the importer's imports by value, 0-1 (null in the fallback)"""
     tonnes: float | None = None
-    """imports from it in tonnes, where the source publishes a weight"""
+    """imports from it in tonnes, where the source publishes a weight; in the fallback its mine production (t REO)"""
     tonnes_share: float | None = None
-    """its share of the tonnes published, 0-1"""
+    """its share of the tonnes published, 0-1; in the fallback its share of world mine production"""
     restricted: bool
     """the partner had a quota, ban, export control or licence in force that year (not aimed only at others)"""
     hhi: float
-    """Herfindahl-Hirschman index of the importer's sources by value, 0-10,000"""
+    """Herfindahl-Hirschman index of the sources by value (by tonnes in the fallback), 0-10,000"""
     restricted_share: float | None = None
-    """share of the imports by value from restricting partners, 0-1"""
+    """share from restricting partners by value (by tonnes in the fallback), 0-1"""
     basis: str
-    """whose figures: reported by the importer, reconciled (BACI) or mirror (the exporters' declarations)"""
+    """whose figures: reported by the importer, reconciled (BACI), mirror (the exporters' declarations), or 'world mine production (no trade figures for this year and code)'"""
+    year: int
+    """the year of the figures: the year asked for trade, the latest mine-production year up to it in the fallback"""
+    coverage: str
+    """the HS codes and years the importer's trade figures cover in the KB (e.g. 'HS 850511: 2022, 2024'), or that there are none"""
     source: str
     """title of the one source the figures come from"""
     tier: str | None = None
@@ -634,7 +638,7 @@ class Queries:
         return self._kb.ask("figure_vintages", {"iso3": iso3, "year": year, "stage": stage, "measure": measure}, FigureVintagesRow)
 
     def import_dependence(self, *, importer: str, year: int, hs: str | None = None) -> Rows[ImportDependenceRow]:
-        """Who a country depends on for its rare-earth imports in a year: each partner's share by value and by tonnes, the HHI of its sources and the share from partners with an export restriction in force.
+        """Who a country depends on for its rare-earth imports in a year: each partner's share by value and by tonnes, the HHI of its sources and the share from partners with an export restriction in force. The answer says which HS codes and years the importer's trade figures cover; where they do not cover the year (and code) asked, it falls back to world mine production that year, marked in basis.
         
         importer: ISO3 code, name or alias of the importing country (JPN)
         year: the year of the trade figures
