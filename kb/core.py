@@ -149,15 +149,14 @@ class KB:
         ``with_bundled`` loads the paths together with the bundled data, so their records
         may refer to its sources and entities (a folder written by `kb review accept`).
         ``bulk``: only into an empty store, with the engine's own importer (GRAPH.BULK on FalkorDB,
-        neo4j-admin import on a local Neo4j, which is restarted); see `kb.loaders.bulk`."""
+        neo4j-admin import on a local Neo4j, which is restarted); see `Backend.bulk_write`."""
         from kb.loaders import load_paths
 
         chosen = [Path(p) for p in paths] if paths else [bundled_data_dir()]
         if with_bundled and paths:
             chosen = [bundled_data_dir(), *chosen]
         self._resolver = None
-        return load_paths(self.backend, chosen, progress=progress, dry_run=dry_run, bulk=bulk,
-                          password=self.settings.password)
+        return load_paths(self.backend, chosen, progress=progress, dry_run=dry_run, bulk=bulk)
 
     def stats(self) -> dict[str, Any]:
         from kb.stats import graph_stats

@@ -25,6 +25,10 @@ class ReadOnlyError(BackendError):
     """A statement would write where only reads are allowed."""
 
 
+class NotEmptyError(KBError):
+    """A bulk load was asked of a store that already holds nodes."""
+
+
 class QueryError(KBError):
     """A canned question was called wrongly (unknown name, bad parameter)."""
 
