@@ -33,6 +33,10 @@ class QueryError(KBError):
     """A canned question was called wrongly (unknown name, bad parameter)."""
 
 
+class EmptyKBError(QueryError):
+    """A question was asked of a knowledge base into which nothing was loaded."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the data, and where: file, line, field."""
