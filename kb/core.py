@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from kb.config import Settings
 from kb.engines import Backend, Row, open_backend
-from kb.errors import QueryError
-from kb.queries.resolve import ENTITY_TYPES, Entity, Resolver
+from kb.errors import EmptyKBError, QueryError
+from kb.queries.resolve import ENTITY_TYPES, Entity, Resolver, UnknownEntity
 from kb.rows import RowModel, Rows
 
 if TYPE_CHECKING:
@@ -93,6 +93,8 @@ class KB:
         cols = [c.name for c in q.columns]
         answer: Rows[Any] = Rows([chosen.model_validate(r) for r in rows], cols)
         if not answer:
+            if q.reads:
+                self._refuse_if_empty()
             answer.notes += self._year_notes(q.cypher, bound)
         elif "offset" in bound and len(answer) == bound.get("limit"):  # a full page: say how to get the next
             answer.notes.append(f"{len(answer)} rows from offset {bound['offset']}; the next page: "
@@ -105,10 +107,30 @@ class KB:
 
         return catalog.get(name), self.parameters(name, params)
 
+    def _refuse_if_empty(self) -> None:
+        """Raise `EmptyKBError` (naming where this KB is and `kb load`) when the store holds no
+        node: asked only once an answer came back empty or a name did not resolve, so a question
+        on a loaded KB costs no extra round trip."""
+        if self.backend.is_empty():
+            self._resolver = None  # read the names again once something is loaded
+            raise EmptyKBError(f"the knowledge base at {self.settings.describe()} is empty: load it with "
+                               "`kb load` (or point KB_HOME / KB_URI at a loaded one)")
+
     def parameters(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The parameters question ``name`` runs with: checked against its header, defaults
         filled in, and entity names resolved to keys (``importer='Japan'`` -> ``'JPN'``), so that
-        another client (cypher-shell, a driver, LangChain) can run the ``.cypher`` body itself."""
+        another client (cypher-shell, a driver, LangChain) can run the ``.cypher`` body itself.
+        On an empty KB a name that does not resolve raises `EmptyKBError`."""
+        try:
+            return self._parameters(name, params)
+        except UnknownEntity as exc:
+            try:
+                self._refuse_if_empty()
+            except EmptyKBError as empty:
+                raise empty from exc
+            raise
+
+    def _parameters(self, name: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
         from kb.queries import catalog
 
         q = catalog.get(name)
@@ -149,15 +171,14 @@ class KB:
         ``with_bundled`` loads the paths together with the bundled data, so their records
         may refer to its sources and entities (a folder written by `kb review accept`).
         ``bulk``: only into an empty store, with the engine's own importer (GRAPH.BULK on FalkorDB,
-        neo4j-admin import on a local Neo4j, which is restarted); see `kb.loaders.bulk`."""
+        neo4j-admin import on a local Neo4j, which is restarted); see `Backend.bulk_write`."""
         from kb.loaders import load_paths
 
         chosen = [Path(p) for p in paths] if paths else [bundled_data_dir()]
         if with_bundled and paths:
             chosen = [bundled_data_dir(), *chosen]
         self._resolver = None
-        return load_paths(self.backend, chosen, progress=progress, dry_run=dry_run, bulk=bulk,
-                          password=self.settings.password)
+        return load_paths(self.backend, chosen, progress=progress, dry_run=dry_run, bulk=bulk)
 
     def stats(self) -> dict[str, Any]:
         from kb.stats import graph_stats

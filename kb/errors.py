@@ -25,8 +25,16 @@ class ReadOnlyError(BackendError):
     """A statement would write where only reads are allowed."""
 
 
+class NotEmptyError(KBError):
+    """A bulk load was asked of a store that already holds nodes."""
+
+
 class QueryError(KBError):
     """A canned question was called wrongly (unknown name, bad parameter)."""
+
+
+class EmptyKBError(QueryError):
+    """A question was asked of a knowledge base into which nothing was loaded."""
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 import periodictable
 import pycountry
 from pydantic import BaseModel, ValidationError
 
+from kb.engines.graph import GraphRows as GraphRows  # re-exported: the loaders make it
 from kb.errors import DataError, Problem
-from kb.schema import BY_SECTION, ENTITY_LABELS, EXTRA_ACTORS, FIGURE_LABELS, NODE_KEYS, WEAK_TIERS, Owner
+from kb.schema import BY_SECTION, ENTITY_LABELS, EXTRA_ACTORS, FIGURE_LABELS, WEAK_TIERS, Owner
 
 from .read import RawRecord
 
@@ -28,41 +28,9 @@ ISO_SOURCE = "iso-3166"
 #: the Source record that elements' physical properties cite
 ELEMENT_PROPS_SOURCE = "periodictable"
 
-RelKey = tuple[str, str, str]  # (type, from label, to label)
-
 #: atomic numbers of the rare-earth elements (Sc, Y, La-Lu): a figure may name one that no
 #: Element record defines; its node is then made from `periodictable`, as countries from ISO 3166
 RARE_EARTH_NUMBERS = frozenset({21, 39, *range(57, 72)})
-
-
-@dataclass
-class GraphRows:
-    """What a load writes: node rows per label, relationship rows per (type, from, to)."""
-
-    nodes: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
-    rels: dict[RelKey, dict[tuple[str, str], dict[str, Any]]] = field(
-        default_factory=lambda: defaultdict(dict)
-    )
-
-    def add_node(self, label: str, key: str, props: dict[str, Any]) -> None:
-        props = {k: v for k, v in props.items() if v is not None and v != []}
-        props[NODE_KEYS[label]] = key
-        self.nodes[label].setdefault(key, {}).update(props)
-
-    def add_rel(self, rtype: str, a: tuple[str, str], b: tuple[str, str], props: dict[str, Any]) -> None:
-        props = {k: v for k, v in props.items() if v is not None and v != []}
-        slot = self.rels[(rtype, a[0], b[0])].setdefault((a[1], b[1]), {})
-        if "sources" in slot and "sources" in props:
-            props = {**props, "sources": sorted(set(slot["sources"]) | set(props["sources"]))}
-        slot.update(props)
-
-    @property
-    def node_count(self) -> int:
-        return sum(len(v) for v in self.nodes.values())
-
-    @property
-    def rel_count(self) -> int:
-        return sum(len(v) for v in self.rels.values())
 
 
 def normalise(text: str) -> str:

@@ -8,12 +8,12 @@ interrupted by a crash converges when it is run again.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.engines import Backend, Counters
+from kb.engines import Backend, Counters, PhaseHook, Progress
 from kb.engines.cypher import merge_node, merge_rel, unwind
 from kb.errors import DataError
 from kb.schema import INDEXES, NODE_KEYS
@@ -23,8 +23,6 @@ from .read import read_all
 
 #: rows per statement; measured in the benchmark (docs/benchmarks.md)
 BATCH_SIZE = 2000
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -88,11 +86,12 @@ def write_rows(backend: Backend, rows: GraphRows, progress: Progress | None = No
 
 
 def load_paths(backend: Backend, paths: Iterable[Path], progress: Progress | None = None,
-               dry_run: bool = False, bulk: bool = False, password: str | None = None) -> LoadReport:
+               dry_run: bool = False, bulk: bool = False, on_phase: PhaseHook | None = None) -> LoadReport:
     """Read, validate and write data files. Raises `DataError` (nothing written)
     listing every problem when any record is wrong. ``bulk``: write with the engine's own importer
-    into an empty store (`kb.loaders.bulk`; refused when the store holds nodes); where the engine
-    has no bulk path (a Neo4j that is not local) the rows are merged and ``report.note`` says why."""
+    into an empty store (`Backend.bulk_write`; `NotEmptyError` when the store holds nodes); where the
+    engine has no bulk path (a Neo4j that is not local) the rows are merged and ``report.note`` says
+    why. ``on_phase`` hears the seconds of each phase of a bulk write."""
     t0 = time.perf_counter()
     paths = list(paths)
     raw, problems = read_all(paths)
@@ -103,14 +102,12 @@ def load_paths(backend: Backend, paths: Iterable[Path], progress: Progress | Non
         files=len({r.file for r in raw}), records=len(raw), nodes=rows.node_count, relationships=rows.rel_count
     )
     if bulk:
-        from .bulk import bulk_fallback_reason, ensure_empty, write_bulk
-
-        ensure_empty(backend)
-        report.note = bulk_fallback_reason(backend)
+        backend.ensure_empty()
+        report.note = backend.bulk_unavailable()
         report.method = "merge" if report.note else "bulk"
     if not dry_run:
         if report.method == "bulk":
-            report.counters = write_bulk(backend, rows, progress, password=password)
+            report.counters = backend.bulk_write(rows, progress, on_phase)
         else:
             report.counters = write_rows(backend, rows, progress)
     report.seconds = time.perf_counter() - t0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from kb.bench.generate import generate
-from kb.bench.run import neo4j_import_dir, render_markdown, rows_for, run_bench
+from kb.bench.run import render_markdown, rows_for, run_bench
 from kb.core import bundled_data_dir
 
 
@@ -27,10 +27,9 @@ def test_generator_writes_valid_data_files(tmp_path):
 
 def test_harness_runs_on_each_engine(engine):
     k = engine.empty()
-    imp = neo4j_import_dir(engine.uri) if engine.uri else None
     try:
         report = run_bench(scale=300, engines=(engine.name,), repeat=1, min_calls=1, naive_scale=300,
-                           cold_repeat=1 if engine.name == "embedded" else 0, kbs={engine.name: (k, imp)})
+                           cold_repeat=1 if engine.name == "embedded" else 0, kbs={engine.name: (k, None)})
     finally:
         engine.content = "unknown"
     json.dumps(report)  # JSON-able
@@ -40,7 +39,7 @@ def test_harness_runs_on_each_engine(engine):
     # every way of loading wrote exactly the rows generated and validated
     assert c["loaded"]["loader"] == [c["nodes"], c["relationships"]]
     assert c["loaded"]["naive"] == [c["nodes"], c["relationships"]]
-    if engine.name == "neo4j" and imp is not None:
+    if k.backend.load_csv_dir() is not None:
         assert c["loaded"]["load_csv"] == [c["nodes"], c["relationships"]]
     s = e["scaled_load"]
     assert s["loaded"] == [s["nodes"], s["relationships"]]

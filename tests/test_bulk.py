@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.loaders.bulk import NotEmptyError
+from kb.errors import NotEmptyError
 from tests.engines import run_kb
 
 
@@ -70,7 +70,6 @@ def test_bulk_keeps_every_value_and_type_when_rows_of_a_label_differ(empty_kb):
     (FalkorDB: one GRAPH.BULK header with nulls for absent values; Neo4j: one CSV file, split
     where a property's types differ)."""
     from kb.loaders.build import GraphRows
-    from kb.loaders.bulk import write_bulk
     from kb.loaders.write import write_rows
 
     rows = GraphRows()
@@ -92,7 +91,7 @@ def test_bulk_keeps_every_value_and_type_when_rows_of_a_label_differ(empty_kb):
     want = graph()
     assert {"label": "Source", "p": {"id": "s-text", "n": "3", "tags": ["a", "b,c"]}} in want
     empty_kb.clear()
-    counters = write_bulk(empty_kb.backend, rows)
+    counters = empty_kb.backend.bulk_write(rows)
     assert counters.nodes_created == 5 and counters.relationships_created == 3
     got = graph()
     assert got == want

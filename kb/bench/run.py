@@ -174,12 +174,8 @@ def rows_for(paths: list[Path]) -> tuple[GraphRows, float]:
 
 
 def empty(k: KB) -> None:
-    """Make the store empty: drop the graph on FalkorDB (fast), delete everything on Neo4j."""
-    drop = getattr(k.backend, "delete_graph", None)
-    if drop is not None:
-        drop()
-    else:
-        k.clear()
+    """Make the store empty the engine's fastest way (`Backend.drop`)."""
+    k.backend.drop()
 
 
 def naive_write(k: KB, rows: GraphRows) -> int:
@@ -274,11 +270,9 @@ def write_load_csv_files(rows: GraphRows, import_dir: Path, absolute: bool = Tru
 
 def load_csv_write(k: KB, statements: list[tuple[str, str]]) -> None:
     """Run the LOAD CSV statements in auto-commit transactions (CALL {} IN TRANSACTIONS needs one)."""
-    b = k.backend
-    b.ensure_schema(NODE_KEYS, INDEXES)
-    with b.driver.session(database=b.database) as s:  # type: ignore[attr-defined]
-        for _, q in statements:
-            s.run(q).consume()
+    k.backend.ensure_schema(NODE_KEYS, INDEXES)
+    for _, q in statements:
+        k.backend.write_autocommit(q)
 
 
 def _timed_loads(k: KB, rows: GraphRows, repeat: int) -> list[float]:
@@ -293,41 +287,21 @@ def _timed_loads(k: KB, rows: GraphRows, repeat: int) -> list[float]:
 
 
 def bulk_load(k: KB, rows: GraphRows) -> dict[str, Any]:
-    """The bulk path (`kb.loaders.bulk`) of ``rows`` into an emptied store: seconds in all and by
-    part (FalkorDB: GRAPH.BULK, then the schema; Neo4j: CSV files, neo4j-admin import with the
-    server stopped and started again, then the schema), or why there is none."""
-    from kb.loaders import bulk
-
+    """The bulk path (`Backend.bulk_write`) of ``rows`` into an emptied store: seconds in all and by
+    phase as the writer reports them through its hook (FalkorDB: GRAPH.BULK, then the schema; Neo4j:
+    CSV files, neo4j-admin import with the server stopped and started again, then the schema), or
+    why there is none."""
     empty(k)
-    reason = bulk.bulk_fallback_reason(k.backend)
+    reason = k.backend.bulk_unavailable()
     if reason:
         return {"skipped": reason}
     parts: dict[str, float] = {}
+
+    def on_phase(name: str, seconds: float) -> None:
+        parts[f"{name}_s"] = round(seconds, 3)
+
     t0 = time.perf_counter()
-    if k.engine == "falkordb":
-        bulk.write_bulk(k.backend, rows)
-    else:
-        import re
-
-        from kb.engines import neo4j_local
-        from kb.schema import INDEXES, NODE_KEYS
-
-        bulk.ensure_empty(k.backend)
-        with tempfile.TemporaryDirectory(prefix="kb-bulk-") as tmp:
-            t = time.perf_counter()
-            nodes, rels = bulk.write_neo4j_csv(rows, Path(tmp))
-            parts["csv_s"] = round(time.perf_counter() - t, 3)
-            t = time.perf_counter()
-            out = neo4j_local.import_full(getattr(k.backend, "uri", ""), nodes, rels, password=k.settings.password,
-                                          database=getattr(k.backend, "database", None) or "neo4j")
-            parts["stop_import_start_s"] = round(time.perf_counter() - t, 3)
-            k.backend.reconnect()  # type: ignore[attr-defined]
-            m = re.search(r"IMPORT DONE in (?:(\d+)m )?(?:(\d+)s )?(\d+)ms", out)
-            if m:
-                parts["importer_s"] = int(m.group(1) or 0) * 60 + int(m.group(2) or 0) + int(m.group(3)) / 1000
-        t = time.perf_counter()
-        k.backend.ensure_schema(NODE_KEYS, INDEXES)
-        parts["schema_s"] = round(time.perf_counter() - t, 3)
+    k.backend.bulk_write(rows, on_phase=on_phase)
     total = time.perf_counter() - t0
     return {"s": round(total, 3), "rels_per_s": round(rows.rel_count / total), "parts": parts,
             **({"importer_rels_per_s": round(rows.rel_count / parts["importer_s"])} if parts.get("importer_s") else {}),
@@ -338,21 +312,6 @@ def counts(k: KB) -> tuple[int, int]:
     n = k.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
     r = k.read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
     return int(n), int(r)
-
-
-def neo4j_import_dir(uri: str) -> Path | None:
-    """Where ``file:///`` points for a local Neo4j started by `kb.engines.neo4j_local`: <data dir>/import
-    (the launcher leaves ``server.directories.import`` at its default, NEO4J_HOME/import)."""
-    u = urlparse(uri)
-    if u.hostname not in ("127.0.0.1", "localhost") or not u.port:
-        return None
-    from kb.engines import neo4j_local
-
-    with contextlib.suppress(Exception):
-        st = neo4j_local.status(u.port)
-        if st.get("running") and st.get("data_dir"):
-            return Path(st["data_dir"]) / "import"
-    return None
 
 
 # --------------------------------------------------------------------------- questions
@@ -511,27 +470,27 @@ def bench_engine(name: str, k: KB, w: Workload, repeat: int = 3, min_calls: int 
         "loader_rows_per_s": round(nrows / statistics.median(loader)),
         "naive_rows_per_s": round(nrows / statistics.median(naive)),
     }
-    if k.engine == "neo4j":
-        if import_dir is None:
-            res["compare"]["load_csv"] = {"skipped": "Neo4j's import directory is not known (not a local server)"}
-        else:
-            stmts = write_load_csv_files(rows, import_dir)
-            try:
-                empty(k)
-                load_csv_write(k, stmts[:1])
-            except Exception:  # noqa: BLE001 - an import directory is configured: relative URLs
-                stmts = write_load_csv_files(rows, import_dir, absolute=False)
-            for _ in range(repeat):
-                empty(k)
-                t0 = time.perf_counter()
-                load_csv_write(k, stmts)
-                lcsv.append(time.perf_counter() - t0)
-            res["compare"]["loaded"]["load_csv"] = list(counts(k))
-            res["compare"]["load_csv_s"] = summary(lcsv, 3)
-            res["compare"]["load_csv_rows_per_s"] = round(nrows / statistics.median(lcsv))
-            res["compare"]["speedup_vs_load_csv"] = round(statistics.median(lcsv) / statistics.median(loader), 2)
-            for f, _ in stmts:
-                (import_dir / f).unlink(missing_ok=True)
+    import_dir = import_dir or k.backend.load_csv_dir()
+    if import_dir is None:
+        res["compare"]["load_csv"] = {"skipped": "n/a (the folder LOAD CSV reads is known for a local Neo4j only)"}
+    else:
+        stmts = write_load_csv_files(rows, import_dir)
+        try:
+            empty(k)
+            load_csv_write(k, stmts[:1])
+        except Exception:  # noqa: BLE001 - an import directory is configured: relative URLs
+            stmts = write_load_csv_files(rows, import_dir, absolute=False)
+        for _ in range(repeat):
+            empty(k)
+            t0 = time.perf_counter()
+            load_csv_write(k, stmts)
+            lcsv.append(time.perf_counter() - t0)
+        res["compare"]["loaded"]["load_csv"] = list(counts(k))
+        res["compare"]["load_csv_s"] = summary(lcsv, 3)
+        res["compare"]["load_csv_rows_per_s"] = round(nrows / statistics.median(lcsv))
+        res["compare"]["speedup_vs_load_csv"] = round(statistics.median(lcsv) / statistics.median(loader), 2)
+        for f, _ in stmts:
+            (import_dir / f).unlink(missing_ok=True)
     res["speedup_vs_naive"] = round(statistics.median(naive) / statistics.median(loader), 2)
     log(f"[{name}] loader {res['compare']['loader_rows_per_s']} rows/s, naive {res['compare']['naive_rows_per_s']} "
         f"rows/s: {res['speedup_vs_naive']}x" + (f"; LOAD CSV {res['compare'].get('load_csv_rows_per_s')} rows/s"
@@ -598,16 +557,7 @@ def peak_rss_mb(k: KB) -> dict[str, float | None]:
 
     pid: int | None = None
     with contextlib.suppress(Exception):
-        if k.settings.scheme == "embedded":
-            from kb.engines import embedded
-
-            pid = embedded.server_status(k.settings.home).get("server")
-        else:
-            u = urlparse(k.settings.uri or "")
-            if u.hostname in ("127.0.0.1", "localhost") and u.port:
-                from kb.engines import neo4j_local
-
-                pid = neo4j_local.status(u.port).get("pid")
+        pid = k.backend.server_pid()
     return {"client": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), "server": _vm_hwm_mb(pid)}
 
 
@@ -640,7 +590,7 @@ def open_engine(name: str, uri: str | None, workdir: Path, log: Log = _quiet,
             k.close()
             raise RuntimeError(f"the Neo4j database at {uri} holds {n} nodes: the benchmark empties it, give it an empty one")
         try:
-            yield k, neo4j_import_dir(uri)
+            yield k, None
         finally:
             k.clear()
             k.close()
@@ -711,12 +661,12 @@ def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     for name, e in report["engines"].items():
         add("loader speedup vs naive loop (x)", name, e["speedup_vs_naive"], f">= {TARGETS['speedup_vs_naive']}",
             e["speedup_vs_naive"] >= TARGETS["speedup_vs_naive"])
-        lim = TARGETS["rels_per_s"]["embedded" if e["engine"] == "falkordb" else "neo4j"]
+        lim = TARGETS["rels_per_s"][name]
         v = e["scaled_load"]["rels_per_s"]
         add(f"write rels/s at {report['scale']:,} (target is at 1M)", name, v, f">= {lim:,}", (v >= lim) if big else None)
         b = e.get("scaled_bulk", {})
         if "rels_per_s" in b:
-            lim = TARGETS["bulk_rels_per_s"]["embedded" if e["engine"] == "falkordb" else "neo4j"]
+            lim = TARGETS["bulk_rels_per_s"][name]
             add(f"bulk rels/s at {report['scale']:,} (target is at 1M)", name, b["rels_per_s"], f">= {lim:,}",
                 (b["rels_per_s"] >= lim) if big else None)
         add("bundled KB load (s)", name, e["bundled_load_s"]["median"], f"< {TARGETS['bundled_load_s']}",

@@ -15,9 +15,10 @@ from urllib.parse import parse_qs, urlparse
 from kb.config import FALKOR_SCHEMES, NEO4J_SCHEMES, Settings, mask
 from kb.errors import BackendError, ConfigError
 
-from .base import Backend, Counters, Row
+from .base import Backend, Counters, PhaseHook, Progress, Row
+from .graph import GraphRows
 
-__all__ = ["Backend", "Counters", "Row", "open_backend"]
+__all__ = ["Backend", "Counters", "GraphRows", "PhaseHook", "Progress", "Row", "open_backend"]
 
 
 def open_backend(settings: Settings) -> Backend:
@@ -28,7 +29,7 @@ def open_backend(settings: Settings) -> Backend:
         from .falkor import FalkorBackend
 
         db = embedded.open_server(settings.home)
-        return FalkorBackend(db, settings.graph, f"embedded FalkorDB in {settings.home}")
+        return FalkorBackend(db, settings.graph, f"embedded FalkorDB in {settings.home}", home=settings.home)
     if scheme in NEO4J_SCHEMES:
         from .neo4j import Neo4jBackend
 

@@ -6,13 +6,37 @@ how values come back, how a read is kept a read — lives in each backend class.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kb.errors import BackendError, NotEmptyError
+
+from . import cypher
+
+if TYPE_CHECKING:
+    from .graph import GraphRows
 
 Row = dict[str, Any]
+#: told of a load's progress: (label or type just written, rows done, rows in all)
+Progress = Callable[[str, int, int], None]
+#: told of each phase of a bulk write as it ends: (phase name, seconds); the benchmark times
+#: the loader's own phases through it
+PhaseHook = Callable[[str, float], None]
+
+
+@contextlib.contextmanager
+def timed(on_phase: PhaseHook | None, name: str) -> Iterator[None]:
+    """Tell ``on_phase`` how long the ``with`` block took, as phase ``name`` (when it ends normally)."""
+    t0 = time.perf_counter()
+    yield
+    if on_phase is not None:
+        on_phase(name, time.perf_counter() - t0)
 
 
 @dataclass
@@ -106,12 +130,60 @@ class Backend(ABC):
         # relationships first, then the nodes: a DETACH DELETE of 20,000 nodes that include a
         # few high-degree ones (a country with 100,000 trade flows) took one transaction past
         # Neo4j's 1.2 GiB transaction memory on a 1M-relationship graph
-        for statement in ("MATCH ()-[r]->() WITH r LIMIT 50000 DELETE r RETURN count(*) AS n",
-                          "MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n"):
+        for statement in (cypher.delete_some_relationships(50_000), cypher.delete_some_nodes(20_000)):
             while True:
                 rows, _ = self.write(statement)
                 if not rows or not rows[0]["n"]:
                     break
+
+    def drop(self) -> None:
+        """Empty the store the fastest way the engine has (FalkorDB deletes the whole graph, schema
+        included; elsewhere `clear`). `ensure_schema` makes the schema again."""
+        self.clear()
+
+    def is_empty(self) -> bool:
+        """Whether the store holds no node at all (one cheap read)."""
+        return not self.read(cypher.any_node())
+
+    def ensure_empty(self) -> None:
+        """Raise `NotEmptyError` unless the store holds no node (a bulk write needs an empty one)."""
+        if not self.is_empty():
+            raise NotEmptyError(
+                f"refused: a bulk load needs an empty store and {self.location} holds nodes "
+                "(run `kb load` without --bulk to merge, or `kb clear` first)")
+
+    # -- what only some engines can do: each says so, or does nothing, where it cannot
+
+    def bulk_unavailable(self) -> str | None:
+        """Why `bulk_write` cannot be used here (a load then merges), or None when it can."""
+        return f"no bulk import into {self.location}: this engine has no bulk path; loaded with MERGE instead"
+
+    def bulk_write(self, rows: GraphRows, progress: Progress | None = None,
+                   on_phase: PhaseHook | None = None) -> Counters:
+        """Write ``rows`` into this EMPTY store with the engine's own importer, then the schema
+        (`NotEmptyError` when it holds nodes; `BackendError` naming `bulk_unavailable`'s reason
+        where there is no bulk path). ``on_phase`` hears each phase's seconds."""
+        raise BackendError(self.bulk_unavailable() or "no bulk path")
+
+    def reconnect(self) -> None:  # noqa: B027 - a no-op where connections need no renewal
+        """Open new connections (after the server was restarted under this client)."""
+
+    def wait_for_replica(self) -> None:  # noqa: B027 - a no-op without a replica
+        """Return once a replica that serves the reads has every write made so far (no replica: at once)."""
+
+    def write_autocommit(self, query: str, params: Mapping[str, Any] | None = None) -> None:
+        """Run a statement that manages its own transactions (``CALL {} IN TRANSACTIONS``): where the
+        engine knows no such thing, as `write`."""
+        self.write(query, params)
+
+    def load_csv_dir(self) -> Path | None:
+        """The folder on this machine that the engine's ``LOAD CSV`` reads ``file:///`` URLs from,
+        when it is known (a local server), else None."""
+        return None
+
+    def server_pid(self) -> int | None:
+        """The process id of the engine's server when it runs on this machine (else None)."""
+        return None
 
     @abstractmethod
     def close(self) -> None:

@@ -1,6 +1,7 @@
-"""The one place that builds Cypher text in Python: MERGE statements for nodes and
-relationships whose labels and types come from the schema (never from user input).
-Everything else — the canned questions — is Cypher text in ``cypher/``.
+"""The one place that builds Cypher text in Python: statements made from the schema (MERGE of
+nodes and relationships, indexes and constraints, entity look-ups, counts), each a named function
+whose labels, types and keys come from `kb.schema` (never from user input). Everything else — the
+canned questions — is Cypher text in ``cypher/``.
 
     merge_rel("PRODUCES", "Country", "Production")         # for UNWIND $rows AS row ...
     unwind(merge_node("Country"))                           # one statement per batch
@@ -59,3 +60,26 @@ def entity_neighbours(label: str) -> str:
             "RETURN type(r) AS type, startNode(r) = n AS outgoing, properties(r) AS props, "
             "labels(m)[0] AS label, properties(m) AS node "
             "ORDER BY type, label, coalesce(m.name, m.title, m.id, m.iso3, m.symbol, m.code) LIMIT $limit")
+
+
+# --------------------------------------------------------------------------- store upkeep
+
+
+def any_node() -> str:
+    """One node if there is any (whether the store is empty)."""
+    return "MATCH (n) RETURN 1 AS one LIMIT 1"
+
+
+def make_empty_graph() -> str:
+    """A write that leaves an empty graph behind (FalkorDB creates a graph on its first write)."""
+    return "CREATE (n:_KbInit) DELETE n"
+
+
+def delete_some_relationships(limit: int) -> str:
+    """Delete up to ``limit`` relationships; returns how many (``n``)."""
+    return f"MATCH ()-[r]->() WITH r LIMIT {int(limit)} DELETE r RETURN count(*) AS n"
+
+
+def delete_some_nodes(limit: int) -> str:
+    """Delete up to ``limit`` nodes with their relationships; returns how many (``n``)."""
+    return f"MATCH (n) WITH n LIMIT {int(limit)} DETACH DELETE n RETURN count(*) AS n"

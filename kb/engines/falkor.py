@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from falkordb import Edge, Node, Path
+from falkordb import Edge, FalkorDB, Node
+from falkordb import Path as GraphPath
 
 from kb.errors import BackendError, ReadOnlyError
 
-from .base import SCALARS, Backend, Counters, Row, plain
+from . import cypher
+from .base import SCALARS, Backend, Counters, PhaseHook, Progress, Row, plain
+
+if TYPE_CHECKING:
+    from .graph import GraphRows
 
 # plan operations that change the graph (GRAPH.EXPLAIN names them)
 _WRITE_OPS = ("Create", "Merge", "Delete", "Update", "Set", "Remove", "Load CSV", "Call Subquery")
@@ -127,7 +133,7 @@ def _value(v: Any) -> Any:
         return {"_labels": sorted(v.labels or []), **{k: _value(x) for k, x in v.properties.items()}}
     if isinstance(v, Edge):
         return {"_type": v.relation, **{k: _value(x) for k, x in v.properties.items()}}
-    if isinstance(v, Path):
+    if isinstance(v, GraphPath):
         return {"nodes": [_value(n) for n in v.nodes()], "relationships": [_value(e) for e in v.edges()]}
     if isinstance(v, dict):
         return {k: _value(x) for k, x in v.items()}
@@ -150,8 +156,11 @@ def _counters(res: Any) -> Counters:
 class FalkorBackend(Backend):
     engine = "falkordb"
 
-    def __init__(self, db: Any, graph: str, location: str, on_close: Any = None, replica: Any = None):
+    def __init__(self, db: FalkorDB, graph: str, location: str, on_close: Callable[[], None] | None = None,
+                 replica: FalkorDB | None = None, home: Path | None = None):
         self.db = db
+        #: the embedded server's KB_HOME (None: a server elsewhere)
+        self.home = home
         self.graph_name = graph
         self.graph = db.select_graph(graph)
         # a replica of ``db`` (``?replica=host:port``): reads go there as GRAPH.RO_QUERY, writes
@@ -161,7 +170,7 @@ class FalkorBackend(Backend):
         self.location = f"{location} (graph {graph})"
         self._on_close = on_close
 
-    def _wait_for_replica(self) -> None:
+    def wait_for_replica(self) -> None:
         if self.replica is None:
             return
         acked = self.db.connection.execute_command("WAIT", 1, 10_000)
@@ -203,7 +212,7 @@ class FalkorBackend(Backend):
 
         if not read_only:
             res = self.graph.query(text)
-            self._wait_for_replica()
+            self.wait_for_replica()
             return res
         ms = max(1, int(timeout * 1000)) if timeout is not None else None
         try:
@@ -212,8 +221,8 @@ class FalkorBackend(Backend):
             if "empty key" not in str(exc):
                 raise
             # the graph does not exist yet: make it (empty) so reads see an empty graph
-            self.graph.query("CREATE (n:_KbInit) DELETE n")
-            self._wait_for_replica()
+            self.graph.query(cypher.make_empty_graph())
+            self.wait_for_replica()
             return self.read_graph.ro_query(text, timeout=ms)
 
     @staticmethod
@@ -305,14 +314,39 @@ class FalkorBackend(Backend):
         except BackendError:
             return []  # the graph does not exist yet
 
-    def delete_graph(self) -> None:
-        """Drop the whole graph, schema included (tests use one graph each)."""
+    def drop(self) -> None:
+        """Drop the whole graph, schema included (fast, whatever its size)."""
         import contextlib
 
         import redis
 
         with contextlib.suppress(redis.exceptions.ResponseError):  # never created
             self.graph.delete()
+        self.wait_for_replica()
+
+    def bulk_unavailable(self) -> str | None:
+        return None  # GRAPH.BULK reaches any FalkorDB server this client reaches
+
+    def bulk_write(self, rows: GraphRows, progress: Progress | None = None,
+                   on_phase: PhaseHook | None = None) -> Counters:
+        from .falkor_bulk import falkor_bulk
+
+        self.ensure_empty()
+        return falkor_bulk(self, rows, progress, on_phase)
+
+    def reconnect(self) -> None:
+        """Drop the pooled connections; the next statement opens new ones."""
+        self.db.connection.connection_pool.disconnect()
+        if self.replica is not None:
+            self.replica.connection.connection_pool.disconnect()
+
+    def server_pid(self) -> int | None:
+        if self.home is None:
+            return None
+        from . import embedded
+
+        pid = embedded.server_status(self.home).get("server")
+        return int(pid) if pid else None
 
     def close(self) -> None:
         try:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import neo4j
@@ -12,7 +13,10 @@ from neo4j import exceptions as nx
 from kb.config import mask
 from kb.errors import BackendError, ConfigError, ReadOnlyError
 
-from .base import SCALARS, Backend, Counters, Row, plain
+from .base import SCALARS, Backend, Counters, PhaseHook, Progress, Row, plain
+
+if TYPE_CHECKING:
+    from .graph import GraphRows
 
 
 def _value(v: Any) -> Any:
@@ -87,6 +91,10 @@ class Neo4jBackend(Backend):
         self.database = database
         self._auth = auth
         self._open()
+
+    @property
+    def password(self) -> str | None:
+        return self._auth[1] if self._auth else None
 
     def reconnect(self) -> None:
         """A new driver (after the server was restarted with a replaced database, e.g. by a bulk
@@ -198,6 +206,51 @@ class Neo4jBackend(Backend):
         for label, prop in indexes:
             self.write(f"CREATE INDEX kb_{label.lower()}_{prop} IF NOT EXISTS FOR (n:`{label}`) ON (n.`{prop}`)")
         self.write("CALL db.awaitIndexes(60)")
+
+    def bulk_unavailable(self) -> str | None:
+        from . import neo4j_local
+
+        if neo4j_local.local_server(self.uri) is None:
+            return (f"no bulk import into {self.location}: neo4j-admin import needs the data directory of a "
+                    "stopped server, which only a local Neo4j started by `kb neo4j start` gives; loaded with MERGE instead")
+        return None
+
+    def bulk_write(self, rows: GraphRows, progress: Progress | None = None,
+                   on_phase: PhaseHook | None = None) -> Counters:
+        """neo4j-admin import (the local server is stopped and started again); ``progress`` hears
+        nothing (the tool reports no progress this reads)."""
+        from .neo4j_bulk import neo4j_bulk
+
+        reason = self.bulk_unavailable()
+        if reason:
+            raise BackendError(reason)
+        self.ensure_empty()
+        return neo4j_bulk(self, rows, on_phase)
+
+    def write_autocommit(self, query: str, params: Mapping[str, Any] | None = None) -> None:
+        """In an implicit (auto-commit) transaction, as ``CALL {} IN TRANSACTIONS`` needs."""
+        try:
+            with self.driver.session(database=self.database) as s:
+                s.run(query, dict(params or {})).consume()
+        except nx.Neo4jError as exc:
+            raise BackendError(f"Neo4j: {exc.message or exc}") from exc
+        except nx.DriverError as exc:
+            raise BackendError(f"Neo4j connection: {_one_line(exc)}") from exc
+
+    def load_csv_dir(self) -> Path | None:
+        """<data dir>/import of a local Neo4j started by `kb.engines.neo4j_local` (the launcher leaves
+        ``server.directories.import`` at its default, NEO4J_HOME/import)."""
+        from . import neo4j_local
+
+        state = neo4j_local.local_server(self.uri)
+        return Path(state["data_dir"]) / "import" if state else None
+
+    def server_pid(self) -> int | None:
+        from . import neo4j_local
+
+        state = neo4j_local.local_server(self.uri)
+        pid = state.get("pid") if state else None
+        return int(pid) if pid else None
 
     def close(self) -> None:
         self.driver.close()

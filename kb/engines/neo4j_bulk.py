@@ -1,0 +1,221 @@
+"""Neo4j's bulk path: ``neo4j-admin database import full`` (``org.neo4j.cli.AdminTool``, from the same
+Maven Central jars as the local server) of CSV files written here, into the data directory of the local
+Neo4j (`kb neo4j start`), stopped for the import and started again. A Neo4j elsewhere cannot be
+imported into from here (`Neo4jBackend.bulk_unavailable` says so and the load merges).
+
+Every type survives as it is and an absent property stays absent: a field is empty where a row lacks
+the property; files are split by label or type, then by *signature* (which properties, of which
+types), only where one property holds values of several types. Values are encoded a column at a time
+(1M relationships: the CSV files in 3 s). `write_typed_csv` also serves the benchmark's LOAD CSV.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from itertools import chain
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from kb.errors import BackendError
+from kb.schema import INDEXES, NODE_KEYS
+
+from .base import Counters, PhaseHook, timed
+from .graph import GraphRows
+
+if TYPE_CHECKING:
+    from .neo4j import Neo4jBackend
+
+Signature = tuple[tuple[str, str], ...]
+
+
+def _type(v: Any) -> str:
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, int):
+        return "long"
+    if isinstance(v, float):
+        return "double"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, (list, tuple)) and v:
+        inner = {_type(x) for x in v}
+        if len(inner) == 1 and not next(iter(inner)).endswith("[]"):
+            return f"{inner.pop()}[]"
+    raise BackendError(f"the bulk path cannot write a {type(v).__name__} value {v!r:.60}")
+
+
+def _signature(props: dict[str, Any]) -> Signature:
+    return tuple(sorted((k, _type(v)) for k, v in props.items()))
+
+
+_ARRAY_DELIMITER = "\x1f"
+
+
+def _csv_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        if _ARRAY_DELIMITER in v:
+            raise BackendError("the Neo4j bulk path cannot write text containing the character U+001F")
+        return '"' + v.replace('"', '""') + '"'
+    return '"' + _ARRAY_DELIMITER.join(
+        (str(x).lower() if isinstance(x, bool) else repr(x) if not isinstance(x, str) else x).replace('"', '""')
+        for x in v) + '"'
+
+
+def _csv_fields(values: list[Any], present: list[Any]) -> list[str]:
+    """CSV fields of one property's values ("" where absent), with no Python call per value for
+    columns of text, numbers or lists of text."""
+    kinds = set(map(type, present))
+    if kinds == {str}:
+        if _ARRAY_DELIMITER in "".join(present):
+            raise BackendError("the Neo4j bulk path cannot write text containing the character U+001F")
+        return ["" if v is None else '"' + v.replace('"', '""') + '"' for v in values]
+    if kinds == {int} or kinds == {float}:
+        return ["" if v is None else repr(v) for v in values]
+    if kinds == {list} and set(map(type, chain.from_iterable(present))) == {str}:
+        if _ARRAY_DELIMITER in "".join(chain.from_iterable(present)):
+            raise BackendError("the Neo4j bulk path cannot write text containing the character U+001F")
+        return ["" if v is None else '"' + _ARRAY_DELIMITER.join(v).replace('"', '""') + '"' for v in values]
+    return ["" if v is None else _csv_value(v) for v in values]
+
+
+def _kind(present: list[Any]) -> str | None:
+    """The neo4j-admin type of a property's values, or None when they are of several types."""
+    scalars = set(map(type, present))
+    if scalars == {list}:
+        inner = set(map(type, chain.from_iterable(present)))
+        if len(inner) == 1 and inner <= {str, int, float, bool} and all(present):
+            return f"{_type(next(x for v in present for x in v))}[]"
+    if len(scalars) == 1 and scalars <= {str, int, float, bool}:
+        return _type(present[0])
+    kinds = set(map(_type, present))
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _write_csv(path: Path, id_head: list[str], ids: list[list[str]],
+               props: list[dict[str, Any]] | list[list[dict[str, Any]]]) -> bool:
+    """One CSV file: the id columns, then the union of the properties, each typed; False (nothing
+    written) when a property has values of several types. ``props``: one dict a row, or blocks
+    of them (labels, types: a property absent from a whole block costs no look-up per row)."""
+    blocks = cast("list[list[dict[str, Any]]]", props if props and isinstance(props[0], list) else [props])
+    keys = [set(chain.from_iterable(block)) for block in blocks]
+    head = list(id_head)
+    columns = list(ids)
+    for k in sorted(set().union(*keys)):
+        parts = [[p.get(k) for p in block] if k in ks else None for block, ks in zip(blocks, keys, strict=True)]
+        present = [v for part in parts if part is not None for v in part if v is not None]
+        if not present:
+            continue
+        kind = _kind(present)
+        if kind is None:
+            return False
+        head.append(f"{k}:{kind}")
+        fields: list[str] = []
+        for block, part in zip(blocks, parts, strict=True):
+            fields += [""] * len(block) if part is None else _csv_fields(part, [v for v in part if v is not None])
+        columns.append(fields)
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write(",".join(head) + "\n")
+        out.writelines(",".join(row) + "\n" for row in zip(*columns, strict=True))
+    return True
+
+
+def _quoted(texts: Iterable[str]) -> list[str]:
+    return ['"' + t.replace('"', '""') + '"' for t in texts]
+
+
+def write_neo4j_csv(rows: GraphRows, folder: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
+    """CSV files with neo4j-admin import headers: one for the nodes and one for the relationships
+    (neo4j-admin pays about 0.1 s for each file it opens, twice), more only where a property has
+    values of several types. Node ids are ``Label:key`` in one id space. A name of "" in the
+    lists: the file names its labels or types itself."""
+    nodes: list[tuple[str, Path]] = []
+    rels: list[tuple[str, Path]] = []
+    i = 0
+
+    def files(name: str, id_head: list[str], ids: list[list[str]], props: list[dict[str, Any]], out: list[tuple[str, Path]]) -> None:
+        nonlocal i
+        i += 1
+        f = folder / f"{'r' if ':END_ID' in id_head else 'n'}{i}_{name}.csv"
+        if _write_csv(f, id_head, ids, props):
+            out.append((name, f))
+            return
+        by_sig: dict[Signature, list[int]] = defaultdict(list)
+        for n, p in enumerate(props):
+            by_sig[_signature(p)].append(n)
+        for members in by_sig.values():
+            i += 1
+            f = folder / f"{'r' if ':END_ID' in id_head else 'n'}{i}_{name}.csv"
+            _write_csv(f, id_head, [[c[n] for n in members] for c in ids], [props[n] for n in members])
+            out.append((name, f))
+
+    # first one file for all nodes (a :LABEL column) and one for all relationships (:TYPE); a
+    # property with values of several types splits them by label or type, then by signature
+    labels = sorted(rows.nodes)
+    everything = [list(rows.nodes[label].values()) for label in labels]
+    i += 1
+    f = folder / f"n{i}_nodes.csv"
+    if _write_csv(f, [":ID", ":LABEL"], [_quoted(f"{label}:{k}" for label in labels for k in rows.nodes[label]),
+                                        [label for label in labels for _ in rows.nodes[label]]], everything):
+        nodes.append(("", f))
+    else:
+        for label in labels:
+            members = rows.nodes[label]
+            files(label, [":ID"], [_quoted(f"{label}:{k}" for k in members)], list(members.values()), nodes)
+    by_type: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for rtype, a, b in sorted(rows.rels):
+        by_type[rtype].append((a, b))
+    columns: dict[str, tuple[list[str], list[str], list[dict[str, Any]]]] = {}
+    for rtype, ends in by_type.items():
+        starts: list[str] = []
+        stops: list[str] = []
+        props: list[dict[str, Any]] = []
+        for a, b in ends:
+            group = rows.rels[(rtype, a, b)]
+            starts += _quoted(f"{a}:{ka}" for ka, _ in group)
+            stops += _quoted(f"{b}:{kb_}" for _, kb_ in group)
+            props += group.values()
+        columns[rtype] = (starts, stops, props)
+    i += 1
+    f = folder / f"r{i}_relationships.csv"
+    if columns and _write_csv(f, [":START_ID", ":END_ID", ":TYPE"],
+                              [[x for c in columns.values() for x in c[0]], [x for c in columns.values() for x in c[1]],
+                               [t for t, c in columns.items() for _ in c[0]]], [c[2] for c in columns.values()]):
+        rels.append(("", f))
+    else:
+        for rtype, (starts, stops, props) in columns.items():
+            files(rtype, [":START_ID", ":END_ID"], [starts, stops], props, rels)
+    return nodes, rels
+
+
+def neo4j_bulk(backend: Neo4jBackend, rows: GraphRows, on_phase: PhaseHook | None = None) -> Counters:
+    """neo4j-admin import of ``rows`` into the local Neo4j behind ``backend``, then the schema.
+    ``on_phase`` hears each phase's seconds: ``csv``, ``stop_import_start``, ``importer`` (the
+    tool's own figure, inside the previous one), ``schema``."""
+    from . import neo4j_local
+
+    with tempfile.TemporaryDirectory(prefix="kb-bulk-") as tmp:
+        with timed(on_phase, "csv"):
+            nodes, rels = write_neo4j_csv(rows, Path(tmp))
+        try:
+            with timed(on_phase, "stop_import_start"):
+                out = neo4j_local.import_full(backend.uri, nodes, rels, password=backend.password,
+                                              database=backend.database or "neo4j")
+        except neo4j_local.Neo4jLocalError as exc:
+            raise BackendError(str(exc)) from exc
+        finally:
+            backend.reconnect()
+    m = re.search(r"IMPORT DONE in (?:(\d+)m )?(?:(\d+)s )?(\d+)ms", out)
+    if m and on_phase is not None:
+        on_phase("importer", int(m.group(1) or 0) * 60 + int(m.group(2) or 0) + int(m.group(3)) / 1000)
+    with timed(on_phase, "schema"):
+        backend.ensure_schema(NODE_KEYS, INDEXES)
+    return Counters(nodes_created=rows.node_count, relationships_created=rows.rel_count,
+                    properties_set=sum(len(p) for v in rows.nodes.values() for p in v.values())
+                    + sum(len(p) for v in rows.rels.values() for p in v.values()))
