@@ -14,15 +14,16 @@ from functools import cache
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from kb.bench.run import SAMPLES
 from kb.errors import KBError, QueryError
 from kb.queries import catalog
 from kb.queries.resolve import AmbiguousEntity, Resolver, UnknownEntity, normalise
 from kb.schema import Stage
 from tests.engines import run_kb
-from tests.test_queries import records
+from tests.test_queries import latest_figures, records
 
 # --------------------------------------------------------------------------- the resolver, no engine
 
@@ -106,8 +107,10 @@ def test_names_and_keys_give_the_same_answers(loaded_kb):
         ask("technology_exposure", {"technology": "wind-turbines"}).to_dicts() != []
     assert ask("technology_exposure", {"technology": "EV"}).to_dicts() == \
         ask("technology_exposure", {"technology": "ev-traction-motors"}).to_dicts() != []
-    assert ask("production_history", {"iso3": "china"}).to_dicts() == ask("production_history", {"iso3": "CHN"}).to_dicts()
-    assert ask("element_profile", {"symbol": "neodymium"}).to_dicts() == ask("element_profile", {"symbol": "Nd"}).to_dicts()
+    assert ask("production_history", {"iso3": "china"}).to_dicts() == \
+        ask("production_history", {"iso3": "CHN"}).to_dicts() != []
+    assert ask("element_profile", {"symbol": "neodymium"}).to_dicts() == \
+        ask("element_profile", {"symbol": "Nd"}).to_dicts() != []
     assert ask("disputes", {"iso3": "Japan"}).to_dicts() == ask("disputes", {"iso3": "JPN"}).to_dicts() != []
 
 
@@ -167,27 +170,42 @@ def test_widening_a_range_never_loses_rows(loaded_kb):
     def dates(a: int, b: int) -> Counter[str]:
         return Counter(f"{r.date}|{r.event}" for r in loaded_kb.ask("timeline", {"start_year": a, "end_year": b}))
 
+    years = Counter(event_years())
     for a, b in [(2010, 2010), (2009, 2012), (2012, 2015), (2020, 2025)]:
-        assert not dates(a, b) - dates(a - 2, b + 2)
+        narrow = dates(a, b)
+        # the narrow range holds the data's events (not none: losing nothing from nothing proves nothing)
+        assert sum(narrow.values()) == sum(n for y, n in years.items() if a <= y <= b) > 0, (a, b)
+        assert not narrow - dates(a - 2, b + 2)
 
 
 def test_top_producers_limit_n_is_a_prefix_of_n_plus_one(loaded_kb):
-    for year in (2011, 2018, 2024):
-        for n in range(0, 8):
+    itemised = Counter(y for _, y in latest_figures("mining"))  # countries with a mining figure, per year
+    assert itemised
+    for year, countries in sorted(itemised.items()):
+        total = len(loaded_kb.ask("top_producers", {"year": year, "limit": 1000}))
+        assert 0 < total <= countries, (year, total, countries)  # every year of the data has an answer
+        for n in range(0, min(total, 8) + 1):
             shorter = loaded_kb.ask("top_producers", {"year": year, "limit": n}).to_dicts()
             longer = loaded_kb.ask("top_producers", {"year": year, "limit": n + 1}).to_dicts()
-            assert len(shorter) <= n and longer[: len(shorter)] == shorter
+            assert len(shorter) == n and len(longer) == min(n + 1, total), (year, n)
+            assert longer[:n] == shorter, (year, n)
 
 
 def test_shares_lie_in_0_1_and_sum_to_at_most_1(loaded_kb):
+    with_shares = set()
     for year in range(2010, 2026):
         for stage in Stage.__args__:  # type: ignore[attr-defined]
             rows = loaded_kb.ask("top_producers", {"year": year, "stage": stage, "limit": 100})
             shares = [r.share for r in rows if r.share is not None]
+            if shares:
+                with_shares.add((year, stage))
             assert all(0 <= s <= 1 for s in shares), (year, stage)
             # USGS rounds its world totals ("World total (rounded)"): itemised shares may pass 1 by a hair
             # e.g. MCS 2022: 244,630 t itemised for 2020 against a world total rounded to 240,000 t (1.019)
             assert sum(shares) <= 1.025, (year, stage, sum(shares))
+    # every year and stage the data files give figures for was checked (not a loop over empty answers)
+    in_data = {(y, s) for s in Stage.__args__ for (_, y) in latest_figures(s) if 2010 <= y <= 2025}  # type: ignore[attr-defined]
+    assert with_shares == in_data != set()
 
 
 # --------------------------------------------------------------------------- differential testing
@@ -208,7 +226,7 @@ def _names() -> dict[str, list[str]]:
     return out
 
 
-HOSTILE = ["", " ", "'", '"', "\\", "`) MATCH (n) DETACH DELETE n //", "ÅÄÖ", "日本", "%", "$year", "a" * 300]
+HOSTILE = ["", " ", "'", '"', "\\", "a\x00b", "`) MATCH (n) DETACH DELETE n //", "ÅÄÖ", "日本", "%", "$year", "a" * 300]
 
 
 def _misspelt(s: str) -> st.SearchStrategy[str]:
@@ -269,29 +287,47 @@ def _outcome(k: Any, name: str, params: dict[str, Any]) -> Any:
     return ("rows", sorted(json.dumps(_canon(r), sort_keys=True, default=str) for r in rows))
 
 
-DIFF: Counter[str] = Counter()
 EXAMPLES = int(os.environ.get("KB_DIFF_EXAMPLES", "300"))
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("CI") == "true",
-          suppress_health_check=list(HealthCheck))
-@given(c=call())
-def test_both_engines_give_the_same_answer_to_drawn_questions(both_loaded, c):
-    name, params = c
-    if "\x00" in json.dumps(params):
-        return
-    a = _outcome(both_loaded["embedded"].loaded(), name, params)
-    b = _outcome(both_loaded["neo4j"].loaded(), name, params)
-    DIFF[f"{name}: {a[0]}"] += 1
-    assert a == b, (name, params)
+def _has_nul(v: Any) -> bool:
+    if isinstance(v, str):
+        return "\x00" in v
+    if isinstance(v, list):
+        return any(_has_nul(x) for x in v)
+    return False
 
 
-def test_the_differential_run_covered_every_question():
-    if not DIFF:
-        pytest.skip("run together with the differential test")
-    asked = {k.split(":")[0] for k in DIFF}
+@pytest.mark.slow
+def test_both_engines_give_the_same_answer_to_drawn_questions(both_loaded):
+    """Every question once with its sample parameters (explicit examples: each question is asked and
+    most answer with rows), then ``KB_DIFF_EXAMPLES`` drawn calls; the coverage is checked on this run's
+    own tally, whatever else ran before."""
+    emb, neo = both_loaded["embedded"].loaded(), both_loaded["neo4j"].loaded()
+    tally: Counter[str] = Counter()
+
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("CI") == "true",
+              suppress_health_check=list(HealthCheck), database=None)
+    @given(c=call())
+    def same_answer(c: tuple[str, dict[str, Any]]) -> None:
+        name, params = c
+        a, b = _outcome(emb, name, params), _outcome(neo, name, params)
+        tally[f"{name}: {'no rows' if a == ('rows', []) else a[0]}"] += 1
+        if _has_nul(params) and a != b:
+            # FalkorDB refuses NUL in a string parameter (docs/engine-bugs.md); Neo4j takes it
+            assert a[0] == "error" and "NUL" in a[2], (name, params, a)
+            tally["NUL refused by FalkorDB"] += 1
+            return
+        assert a == b, (name, params)
+
+    for name in sorted(catalog.catalog()):
+        same_answer = example(c=(name, dict((SAMPLES.get(name) or [{}])[0])))(same_answer)
+    same_answer()
+    asked = {k.split(":")[0] for k in tally if ":" in k}
     assert asked == set(catalog.catalog()), set(catalog.catalog()) - asked
-    assert sum(v for k, v in DIFF.items() if k.endswith("rows")) > 50
+    with_rows = {k.split(":")[0] for k in tally if k.endswith(": rows")}
+    # most questions answered with rows at least once (not every answer an error or empty)
+    assert len(with_rows) > len(catalog.catalog()) // 2, tally
 
 
 def test_entity_lookups_are_bound_after_call(both_loaded):
