@@ -407,6 +407,45 @@ class SourcesForRow(RowModel):
     """what it says: the claim's text, or what the source backs ('record', 'production figures', ...)"""
 
 
+class SupplyChainRow(RowModel):
+    """A row of `supply_chain`."""
+
+    path: int | None = None
+    """the path's number (1, 2, ...): one path is a chain of facilities linked by feeds, from one with no feed into it to one that feeds none further"""
+    step: int | None = None
+    """the step on the path (1 = its start); null on the end-use row, which comes last"""
+    stage: str
+    """the facility's stages (kb.schema.Stage; several joined by '+'), or end-use"""
+    facility: str | None = None
+    """the facility's name (end-use row: null)"""
+    facility_id: str | None = None
+    """its id"""
+    country: str | None = None
+    """the ISO3 code of the country it is in"""
+    status: str | None = None
+    """operating, construction, planned, closed, suspended (older records: in words)"""
+    owners: list[str]
+    """its owners (share where published) and operator, each with its country"""
+    fed_by: str | None = None
+    """the product that reaches it from the step before"""
+    figure: float | None = None
+    """its latest published output (or, without one, capacity) for this element or with no element named, in unit"""
+    unit: str | None = None
+    """the figure's unit as published (t REO, t NdPr oxide, t NdFeB magnets...)"""
+    measure: str | None = None
+    """output or capacity"""
+    year: int | None = None
+    """the year of the figure (the calendar year the reported period ends in)"""
+    second_hand: bool | None = None
+    """whether the figure was read on a page quoting its publication"""
+    buyers: list[str]
+    """who buys the facility's (or its operator's) product under an offtake or supply agreement, with the buyer's country; end-use row: the element's uses"""
+    ties: list[str]
+    """with an importer: the agreements (offtake, supply, financing, MoU...) and ownership that tie the importer or its organisations to this step, each 'kind: name'"""
+    marked: bool
+    """whether the path passes through the marked country (a facility, an owner or a buyer based there)"""
+
+
 class SupplyConcentrationRow(RowModel):
     """A row of `supply_concentration`."""
 
@@ -674,6 +713,16 @@ class Queries:
         """
         return self._kb.ask("sources_for", {"name": name, "limit": limit, "offset": offset}, SourcesForRow)
 
+    def supply_chain(self, *, symbol: str, importer: str | None = None, mark: str = 'CHN') -> Rows[SupplyChainRow]:
+        """The paths one element takes from mines to separation, metal and magnets, facility by facility (what feeds what), each step with its stage, country, owners and latest published output or capacity; with an importer, the offtakes, supply contracts, ownership, financing and government agreements that tie it to each step; paths that pass through the marked country (a facility there, an owner or a buyer there) marked; the element's uses last.
+        
+        symbol: the element (symbol, name or alias)
+        importer: ISO3 code, name or alias of an importing country whose ties to each step are listed; null for none (default None)
+        mark: the country whose part of each path is marked (ISO3 code, name or alias) (default 'CHN')
+        Source: cypher/supply_chain.cypher
+        """
+        return self._kb.ask("supply_chain", {"symbol": symbol, "importer": importer, "mark": mark}, SupplyChainRow)
+
     def supply_concentration(self, *, year: int, stage: Stage = 'mining') -> Rows[SupplyConcentrationRow]:
         """How concentrated supply is in a year and stage: the Herfindahl-Hirschman index and the largest producer's share, with the share of the world total the itemised countries cover (the HHI is a lower bound when that is under 0.95).
         
@@ -735,6 +784,7 @@ ROW_MODELS: dict[str, type[RowModel]] = {
     "restriction_impact": RestrictionImpactRow,
     "search": SearchRow,
     "sources_for": SourcesForRow,
+    "supply_chain": SupplyChainRow,
     "supply_concentration": SupplyConcentrationRow,
     "technology_exposure": TechnologyExposureRow,
     "timeline": TimelineRow,
