@@ -72,6 +72,41 @@ class ArticlesMentioningRow(RowModel):
     """every entity the article mentions, most often mentioned first"""
 
 
+class ChokepointsRow(RowModel):
+    """A row of `chokepoints`."""
+
+    stage: str
+    """the stage (kb.schema.Stage): mining and separation always; metal and magnet where a facility there names the element"""
+    figures_stage: str | None = None
+    """the stage the country figures are for: separation (light and heavy together) where no figure tells them apart"""
+    year: int | None = None
+    """the year of the country figures"""
+    leader: str | None = None
+    """the country with the largest share"""
+    leader_share: float | None = None
+    """its share, 0-1"""
+    hhi: float | None = None
+    """sum of squared percentage shares of the countries with figures, 0-10,000 (a lower bound when coverage is under 0.95)"""
+    coverage: float | None = None
+    """the share of the world the countries with figures cover, 0-1"""
+    countries: int
+    """how many countries have a figure"""
+    outside: list[str]
+    """operating facilities outside the leader at this stage that handle the element(s), each with its country"""
+    outside_countries: list[str]
+    """their countries (ISO3)"""
+    planned: list[str]
+    """facilities outside the leader at this stage not (yet) operating: construction, planned, closed"""
+    chokepoint: bool
+    """the leader holds at least half and at most one operating plant outside it carries the rest"""
+    source: str | None = None
+    """title of the source of the country figures"""
+    tier: str | None = None
+    """its tier"""
+    second_hand: bool | None = None
+    """whether the leader's figure was read on a page quoting its source"""
+
+
 class CoMentionsRow(RowModel):
     """A row of `co_mentions`."""
 
@@ -556,6 +591,16 @@ class Queries:
         """
         return self._kb.ask("articles_mentioning", {"names": names, "limit": limit, "offset": offset}, ArticlesMentioningRow)
 
+    def chokepoints(self, *, symbol: str | None = None, technology: str | None = None, year: int | None = None) -> Rows[ChokepointsRow]:
+        """Where an element's (or a technology's elements') supply is held, stage by stage (mining, light or heavy separation, metal, magnet): the leading country's share and the HHI of the latest country figures up to the year (with the share of the world they cover and the stage the figures are for), and the operating facilities outside the leading country that carry the rest; one such plant or none is a chokepoint.
+        
+        symbol: the element (symbol, name or alias); give it or a technology (default None)
+        technology: a technology (id, name or alias): the elements it depends on through its uses (default None)
+        year: the latest year of figures to use; null for the latest published (default None)
+        Source: cypher/chokepoints.cypher
+        """
+        return self._kb.ask("chokepoints", {"symbol": symbol, "technology": technology, "year": year}, ChokepointsRow)
+
     def co_mentions(self, *, name: str, limit: int = 100, offset: int = 0) -> Rows[CoMentionsRow]:
         """What ingested articles mention together with an entity, and how often: in how many articles and how many times.
         
@@ -767,6 +812,7 @@ ROW_MODELS: dict[str, type[RowModel]] = {
     "agreements": AgreementsRow,
     "alternative_suppliers": AlternativeSuppliersRow,
     "articles_mentioning": ArticlesMentioningRow,
+    "chokepoints": ChokepointsRow,
     "co_mentions": CoMentionsRow,
     "connection_paths": ConnectionPathsRow,
     "dispute_timeline": DisputeTimelineRow,
