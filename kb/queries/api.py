@@ -98,7 +98,7 @@ class ChokepointsRow(RowModel):
     planned: list[str]
     """facilities outside the leader at this stage not (yet) operating: construction, planned, closed"""
     chokepoint: bool
-    """the leader holds at least half and at most one operating plant outside it carries the rest"""
+    """the leader holds at least half, at most one operating plant outside it carries the rest and no more than one other country has a figure"""
     source: str | None = None
     """title of the source of the country figures"""
     tier: str | None = None
@@ -228,11 +228,15 @@ class ExposureRow(RowModel):
     commodities: list[str]
     """the commodities it belongs to (ids)"""
     share: float | None = None
-    """share coming from the restrictor, 0-1: of the importer's imports of those commodities' goods (HS; cerium compounds for Ce only) by value, by tonnes where no value is published; of world mine production when the importer has no trade figures"""
+    """the headline share coming from the restrictor, 0-1: of the importer's imports of those commodities' goods (HS; cerium compounds for Ce only) by value, by tonnes where no value is published; without trade figures, its share at the stage where it holds most (stage)"""
     basis: str
-    """trade (reported by the importer), trade (reconciled), trade (mirror) or world mine production"""
+    """trade (reported by the importer), trade (reconciled), trade (mirror), or the stage's country figures ('separation (country figures)'; 'second-hand' where read on a quoting page)"""
+    stage: str | None = None
+    """the stage the headline share is at (null for a trade share)"""
     year: int | None = None
     """the year of those figures (the latest with any)"""
+    stage_shares: list[str]
+    """the restrictor's share at each stage the element passes through, 'stage: share (year)', naming the stage of the figures where they do not tell light and heavy separation apart"""
     uses: list[str]
     """what the element is used for"""
     technologies: list[str]
@@ -663,7 +667,7 @@ class Queries:
         return self._kb.ask("export_restrictions", {"iso3": iso3, "year": year}, ExportRestrictionsRow)
 
     def exposure(self, *, importer: str, restrictor: str) -> Rows[ExposureRow]:
-        """What an importer depends on a restricting country for, element by element: the commodities it belongs to, the share that comes from that country (of the importer's imports of those goods where trade figures exist, of world mine production otherwise), the uses and technologies it feeds, and the country's export restrictions in force that cover it (those aimed only at other countries left out; those aimed only at the importer's military end users or listed entities kept apart and marked).
+        """What an importer depends on a restricting country for, element by element: the restrictor's share at each stage the element passes through (mining, light or heavy separation, and metal and magnet making where a facility names the element), its share of the importer's imports where trade figures exist, the uses and technologies the element feeds, and the restrictor's export restrictions in force that cover it (those aimed only at other countries left out; those aimed only at the importer's military end users or listed entities kept apart and marked).
         
         importer: ISO3 code, name or alias of the importing country (JPN)
         restrictor: ISO3 code, name or alias of the country it may depend on (CHN)
