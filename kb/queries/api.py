@@ -43,20 +43,30 @@ class AgreementsRow(RowModel):
 class AlternativeSuppliersRow(RowModel):
     """A row of `alternative_suppliers`."""
 
+    stage: str
+    """the stage answered"""
     country: str
-    """the alternative supplier"""
+    """the alternative supplier's country"""
     iso3: str
     """its ISO3 code"""
+    facility: str | None = None
+    """at separation, metal or magnet making: the plant"""
+    status: str | None = None
+    """the plant's status (operating, construction, planned...)"""
     tonnes: float | None = None
-    """its mine production, t REO"""
+    """at mining: the country's mine production, t REO"""
     share: float | None = None
-    """its share of world mine production, 0-1"""
-    year: int
+    """at mining: its share of world mine production, 0-1"""
+    figure: float | None = None
+    """the plant's latest published output (else capacity), in unit"""
+    unit: str | None = None
+    """that figure's unit as published"""
+    year: int | None = None
     """the year of the figures"""
     agreements: list[str]
     """agreements between the importer (or its organisations) and that country (or its organisations)"""
     facilities: list[str]
-    """that country's facilities known to yield the element"""
+    """at mining: that country's facilities known to yield the element; else the plant itself"""
 
 
 class ArticlesMentioningRow(RowModel):
@@ -575,15 +585,16 @@ class Queries:
         """
         return self._kb.ask("agreements", {"iso3": iso3, "limit": limit, "offset": offset}, AgreementsRow)
 
-    def alternative_suppliers(self, *, importer: str, symbol: str, exclude: str = 'CHN') -> Rows[AlternativeSuppliersRow]:
-        """Countries that mine rare earths other than the one to avoid, in the latest year with figures, with the importer's agreements with each and their facilities that yield the element.
+    def alternative_suppliers(self, *, importer: str, symbol: str, exclude: str = 'CHN', stage: Stage | None = None) -> Rows[AlternativeSuppliersRow]:
+        """Where an element can be had outside the country to avoid, at one stage: by default the element's first stage that country dominates (three quarters or more of the latest country figures; mining when none). At mining, the countries that mine rare earths, with the importer's agreements with each and their facilities that yield the element; at separation, metal or magnet making, the plants outside that country that handle the element (at separation: that their operator says separate it), operating ones first, each with its latest figure and the importer's agreements.
         
         importer: ISO3 code, name or alias of the importing country (JPN)
         symbol: the element needed (symbol, name or alias)
         exclude: ISO3 code, name or alias of the supplier to avoid (default 'CHN')
+        stage: the stage asked about (separation: the element's light or heavy separation); null for the element's first stage the excluded country dominates (default None)
         Source: cypher/alternative_suppliers.cypher
         """
-        return self._kb.ask("alternative_suppliers", {"importer": importer, "symbol": symbol, "exclude": exclude}, AlternativeSuppliersRow)
+        return self._kb.ask("alternative_suppliers", {"importer": importer, "symbol": symbol, "exclude": exclude, "stage": stage}, AlternativeSuppliersRow)
 
     def articles_mentioning(self, *, names: list[str], limit: int = 100, offset: int = 0) -> Rows[ArticlesMentioningRow]:
         """Ingested articles that mention every one of the given entities (names, codes or aliases), newest first.
