@@ -26,7 +26,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 # --------------------------------------------------------------------------- enums
 
-Stage = Literal["mining", "separation", "refining", "metal", "magnets"]
+#: the supply-chain stages, one vocabulary for country figures, facilities and questions, in the order
+#: material flows: mining -> concentrate (ore beneficiated, cracked, leached: concentrate, MREC, chloride)
+#: -> separation (separated oxides; "separation-light" and "separation-heavy" where a source tells them
+#: apart, "separation" for both together, as country figures and China's quotas publish it) -> metal
+#: (metal and alloy) -> magnet -> end-use
+Stage = Literal["mining", "concentrate", "separation", "separation-light", "separation-heavy", "metal", "magnet",
+                "end-use"]
+#: stage names of earlier data files, read as the vocabulary's: the IEA's "refining" (refined, i.e.
+#: separated, rare-earth output) is separation; "magnets" is magnet. Loading maps them (Production.stage).
+STAGE_ALIASES: dict[str, str] = {"refining": "separation", "magnets": "magnet"}
+#: the stages of separation: a figure at "separation" covers both "separation-light" and "separation-heavy"
+SEPARATION_STAGES: tuple[str, ...] = ("separation", "separation-light", "separation-heavy")
 Tier = Literal["official", "intergovernmental", "company", "press", "other"]
 Group = Literal["light", "heavy"]
 TargetScope = Literal["all-destinations", "countries", "military-end-users", "listed-entities"]
@@ -77,6 +88,8 @@ class Record(BaseModel):
     __key__: ClassVar[str]
     __refs__: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
     __section__: ClassVar[str]
+    #: True for a record that adds to a node defined by another record (FacilityUpdate)
+    __extends__: ClassVar[bool] = False
 
     sources: list[str] = Field(min_length=1, description="ids of Source records")
 
@@ -235,8 +248,25 @@ class Owner(BaseModel):
     _dates = field_validator("since")(classmethod(lambda cls, v: check_date(v)))
 
 
+FacilityKind = Literal["mine", "deposit", "separation-plant", "refinery", "metal-plant", "magnet-plant", "project"]
+#: the stage a facility of a kind works at when its record names no stages (a refinery is read as
+#: separation; a deposit or project works at none yet). Loading fills ``stages`` from this and marks
+#: the node ``stages_from_kind: true``; a record's or an update's own ``stages`` win.
+KIND_STAGES: dict[str, list[str]] = {
+    "mine": ["mining"], "deposit": [], "separation-plant": ["separation"], "refinery": ["separation"],
+    "metal-plant": ["metal"], "magnet-plant": ["magnet"], "project": [],
+}
+FacilityStatus = Literal["operating", "construction", "planned", "closed", "suspended"]
+
+
+def _stage(v: Any) -> Any:
+    return STAGE_ALIASES.get(v, v) if isinstance(v, str) else v
+
+
 class Facility(Entity):
-    """A mine, deposit, separation plant, refinery or magnet plant."""
+    """A mine, deposit, separation plant, refinery, metal or magnet plant: its stages of the supply
+    chain, the products it makes, the elements it separates (as its operator or an official source
+    says: never split from ore tonnage) and its dates."""
 
     __label__ = "Facility"
     __key__ = "id"
@@ -246,17 +276,149 @@ class Facility(Entity):
         ("operator", "OPERATES", "Organisation", "in"),
         ("owners", "OWNS", "Organisation", "in"),
         ("elements", "YIELDS", "Element", "out"),
+        ("separates", "SEPARATES", "Element", "out"),
     )
     id: str
-    kind: Literal["mine", "deposit", "separation-plant", "refinery", "metal-plant", "magnet-plant", "project"]
+    kind: FacilityKind
     country: str = Field(pattern=r"^[A-Z]{3}$")
     region: str | None = None
-    status: str | None = None
+    status: str | None = Field(None, description="operating, construction, planned, closed or suspended; "
+                               "older records say it in words")
     operator: str | None = None
     owners: list[Owner] = Field(default_factory=list)
     elements: list[str] = Field(default_factory=list)
     capacity_tpa: float | None = Field(None, ge=0, description="t REO per year")
     capacity_estimated: bool = False
+    stages: list[Stage] = Field(default_factory=list, description="the stages it works at (kb.schema.Stage); "
+                                "none given: from its kind (KIND_STAGES), marked stages_from_kind")
+    stages_from_kind: bool | None = Field(None, description="set by loading: stages come from the kind")
+    products: list[str] = Field(default_factory=list, description="what it makes, as the operator names it")
+    separates: list[str] = Field(default_factory=list, description="elements it separates, as its operator "
+                                 "(or an official source) says")
+    commissioned: str | None = None
+    closed: str | None = None
+
+    _dates = field_validator("commissioned", "closed")(classmethod(lambda cls, v: check_date(v)))
+    _stages = field_validator("stages", mode="before")(
+        classmethod(lambda cls, v: [_stage(x) for x in v] if isinstance(v, list) else v))
+
+    @model_validator(mode="after")
+    def _kind_stages(self) -> Facility:
+        if self.stages_from_kind is not None:
+            raise ValueError("stages_from_kind is set by loading, not in a record")
+        if not self.stages and KIND_STAGES[self.kind]:
+            self.stages = list(KIND_STAGES[self.kind])  # type: ignore[arg-type]
+            self.stages_from_kind = True
+        if self.commissioned and self.closed and self.closed < self.commissioned:
+            raise ValueError(f"closed {self.closed} is before commissioned {self.commissioned}")
+        return self
+
+
+class FacilityUpdate(Record):
+    """More about a facility defined elsewhere (data/facilities.yaml), by its id: its stages, products,
+    the elements it separates, dates and status, with the sources that say so. Loading merges these
+    into the Facility node (the update's fields win) and adds SEPARATES relationships; it refuses an
+    update of a facility that does not exist. Section ``facility_updates``."""
+
+    __label__ = "Facility"
+    __key__ = "id"
+    __section__ = "facility_updates"
+    __refs__ = (("separates", "SEPARATES", "Element", "out"),)
+    #: merges into an existing node of its label instead of defining one
+    __extends__: ClassVar[bool] = True
+
+    id: str
+    stages: list[Stage] = Field(default_factory=list)
+    stages_from_kind: bool | None = None
+    products: list[str] = Field(default_factory=list)
+    separates: list[str] = Field(default_factory=list)
+    commissioned: str | None = None
+    closed: str | None = None
+    status: FacilityStatus | None = None
+
+    _dates = field_validator("commissioned", "closed")(classmethod(lambda cls, v: check_date(v)))
+    _stages = field_validator("stages", mode="before")(
+        classmethod(lambda cls, v: [_stage(x) for x in v] if isinstance(v, list) else v))
+
+    @model_validator(mode="after")
+    def _given(self) -> FacilityUpdate:
+        if self.stages_from_kind is not None:
+            raise ValueError("stages_from_kind is set by loading, not in a record")
+        self.stages_from_kind = False if self.stages else None  # the update's stages replace the kind's
+        return self
+
+
+FigureMeasure = Literal["output", "capacity"]
+
+
+class FacilityFigure(Record):
+    """One facility's output or capacity in a year, in the unit as published (t REO, t NdPr oxide,
+    t NdFeB magnets, t REO in concentrate...), as one publication gives it. ``year`` is the calendar
+    year the reported period ends in; ``period`` names the period as the report does (FY2024...)."""
+
+    __label__ = "FacilityFigure"
+    __key__ = "id"
+    __section__ = "facility_figures"
+    __refs__ = (
+        ("facility", "OF_FACILITY", "Facility", "out"),
+        ("elements", "COVERS", "Element", "out"),
+    )
+
+    facility: str
+    year: int = Field(ge=1900, le=2100)
+    period: str | None = Field(None, description="the period as the report names it, e.g. 'FY2024 (1 July 2023 - 30 June 2024)'")
+    measure: FigureMeasure
+    quantity: float = Field(ge=0)
+    unit: str = Field(min_length=1, description="as published: 't REO', 't NdPr oxide', 't NdFeB magnets', ...")
+    product: str | None = Field(None, description="what the figure counts, as published")
+    stage: Stage | None = Field(None, description="the stage the figure is at, where the facility works at several")
+    elements: list[str] = Field(default_factory=list, description="the elements the product is of, where it is "
+                                "one element's or a few (NdPr oxide: Nd, Pr)")
+    estimated: bool = False
+    second_hand: bool = Field(False, description="read on a page quoting the publication, not in a copy of it")
+    note: str | None = None
+
+    _stage_alias = field_validator("stage", mode="before")(classmethod(lambda cls, v: _stage(v)))
+
+    @property
+    def id(self) -> str:
+        return f"{self.facility}|{self.measure}|{self.year}|{self.unit}|{self.product or ''}|{self.sources[0]}"
+
+
+class Feed(Record):
+    """What feeds what: one facility's product going to another (mine -> plant -> plant), with dates.
+    In the graph: ``(from:Facility)-[:FEEDS]->(:Feed)-[:FEEDS]->(to:Facility)``, so a chain is a path
+    of FEEDS relationships and each link keeps its product, dates and sources."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    __label__ = "Feed"
+    __key__ = "id"
+    __section__ = "feeds"
+    __refs__ = (
+        ("from_", "FEEDS", "Facility", "in"),
+        ("to", "FEEDS", "Facility", "out"),
+    )
+
+    from_: str = Field(alias="from", description="the facility the product comes from")
+    to: str = Field(description="the facility it goes to")
+    product: str = Field(min_length=1)
+    since: str | None = None
+    until: str | None = None
+    note: str | None = None
+
+    _dates = field_validator("since", "until")(classmethod(lambda cls, v: check_date(v)))
+
+    @model_validator(mode="after")
+    def _order(self) -> Feed:
+        if self.from_ == self.to:
+            raise ValueError("from and to are the same facility")
+        if self.since and self.until and self.until < self.since:
+            raise ValueError(f"until {self.until} is before since {self.since}")
+        return self
+
+    @property
+    def id(self) -> str:
+        return f"{self.from_}>{self.to}|{self.product}"
 
 
 # --------------------------------------------------------------------------- figures
@@ -273,7 +435,8 @@ class Production(Record):
 
     iso3: str = Field(pattern=r"^[A-Z]{3}$")
     year: int = Field(ge=1900, le=2100)
-    stage: Stage
+    stage: Stage = Field(description="a stage of kb.schema.Stage; 'refining' and 'magnets' are read as "
+                         "'separation' and 'magnet' (STAGE_ALIASES)")
     tonnes: float | None = Field(None, ge=0, description="t REO equivalent")
     share: float | None = Field(None, ge=0, le=1, description="share of world, 0-1, as published")
     unit: str = "t REO"
@@ -284,6 +447,8 @@ class Production(Record):
                               "'historical series' (USGS Data Series 140, world totals on the yearbooks' basis); "
                               "the questions that pick one edition's world table leave these out")
     note: str | None = None
+
+    _stage_alias = field_validator("stage", mode="before")(classmethod(lambda cls, v: _stage(v)))
 
     @model_validator(mode="after")
     def _figure(self) -> Production:
@@ -608,8 +773,21 @@ class Measure(Entity):
 # --------------------------------------------------------------------------- agreements, events, claims
 
 
+AgreementKind = Literal[
+    "mou", "agreement", "framework", "offtake", "supply", "investment", "loan", "grant", "equity", "guarantee",
+    "joint-venture", "other",
+]
+#: agreement kinds that are financing: their ``buyer`` is the financier, their ``seller`` the recipient
+FINANCING_KINDS: frozenset[str] = frozenset({"investment", "loan", "grant", "equity", "guarantee"})
+
+
 class Agreement(Entity):
-    """A deal to diversify supply: MoU, framework, offtake, investment, loan."""
+    """A deal to diversify supply: MoU, framework, offtake or supply contract, investment, loan, grant.
+
+    An offtake or supply contract names its ``seller`` and ``buyer`` (organisations), the ``product``
+    and its ``quantity`` in the ``unit`` as published; financing (loan, grant, equity, investment,
+    guarantee) names the financier as ``buyer`` and the recipient as ``seller``, with ``amount`` in
+    ``currency`` as published (``value_usd`` only where the figure is in US dollars)."""
 
     __label__ = "Agreement"
     __key__ = "id"
@@ -620,9 +798,11 @@ class Agreement(Entity):
         ("elements", "COVERS", "Element", "out"),
         ("commodities", "COVERS", "Commodity", "out"),
         ("facilities", "CONCERNS", "Facility", "out"),
+        ("seller", "SELLER_IN", "Organisation", "in"),
+        ("buyer", "BUYER_IN", "Organisation", "in"),
     )
     id: str
-    kind: Literal["mou", "agreement", "framework", "offtake", "investment", "loan", "joint-venture", "other"]
+    kind: AgreementKind
     date: str
     parties: list[str] = Field(default_factory=list)
     organisations: list[str] = Field(default_factory=list)
@@ -635,8 +815,23 @@ class Agreement(Entity):
     end: str | None = None
     value_usd: float | None = Field(None, ge=0)
     status: str | None = None
+    seller: str | None = Field(None, description="organisation that sells (financing: that receives the money)")
+    buyer: str | None = Field(None, description="organisation that buys (financing: the financier)")
+    product: str | None = Field(None, description="what is sold, as published")
+    quantity: float | None = Field(None, ge=0, description="the volume, in unit")
+    unit: str | None = Field(None, description="the volume's unit as published, e.g. 't per year'")
+    amount: float | None = Field(None, ge=0, description="money committed, in currency")
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code of amount")
 
     _dates = field_validator("date", "start", "end")(classmethod(lambda cls, v: check_date(v)))
+
+    @model_validator(mode="after")
+    def _units(self) -> Agreement:
+        if self.quantity is not None and not self.unit:
+            raise ValueError("quantity needs its unit")
+        if self.amount is not None and not self.currency:
+            raise ValueError("amount needs its currency")
+        return self
 
 
 class Event(Entity):
@@ -695,10 +890,12 @@ class Claim(Record):
 # --------------------------------------------------------------------------- registry
 
 RECORD_KINDS: tuple[Any, ...] = (  # the record models above (pydantic classes)
-    Source, Commodity, Element, Use, Technology, Country, Organisation, Facility,
+    Source, Commodity, Element, Use, Technology, Country, Organisation, Facility, FacilityFigure, Feed,
     Production, Reserves, Quota, TradeFlow, Price, Statistic, ImportSource, Measure, Dispute, Agreement, Event, Claim,
 )
-BY_SECTION: dict[str, type[BaseModel]] = {m.__section__: m for m in RECORD_KINDS}
+#: records that add to nodes of a kind above (by key) rather than define their own
+UPDATE_KINDS: tuple[Any, ...] = (FacilityUpdate,)
+BY_SECTION: dict[str, type[BaseModel]] = {m.__section__: m for m in (*RECORD_KINDS, *UPDATE_KINDS)}
 
 #: label -> natural key property. Nodes made by the loader but not a record kind
 #: (DisputeEvent) are listed too.
@@ -709,7 +906,7 @@ NODE_KEYS["CandidateClaim"] = "id"  # quantities found in ingested articles (kb.
 #: record kinds that are numeric figures: loading refuses one whose only sources are of a weak tier
 #: (press, other) unless it is marked second_hand
 FIGURE_LABELS: frozenset[str] = frozenset(
-    {"Production", "Reserves", "Quota", "Price", "TradeFlow", "Statistic", "ImportSource"})
+    {"Production", "Reserves", "Quota", "Price", "TradeFlow", "Statistic", "ImportSource", "FacilityFigure"})
 
 #: every relationship type the graph may hold
 REL_TYPES: frozenset[str] = frozenset(
@@ -726,6 +923,7 @@ ENTITY_LABELS: tuple[str, ...] = (
 #: indexes beyond the key constraints, for the canned questions
 INDEXES: tuple[tuple[str, str], ...] = (
     ("Production", "year"),
+    ("FacilityFigure", "year"),
     ("Production", "iso3"),  # the world total (iso3 WLD) and a country's series without a label scan
     ("Reserves", "year"),
     ("Quota", "year"),

@@ -127,7 +127,8 @@ def validate(raw: list[RawRecord], problems: list[Problem]) -> list[tuple[RawRec
 def build(raw: list[RawRecord], problems: list[Problem] | None = None) -> GraphRows:
     """Validate and build rows; raise `DataError` listing every problem found."""
     problems = list(problems or [])
-    records = validate(raw, problems)
+    # updates of nodes defined by other records (kb.schema.UPDATE_KINDS) go last, so their fields win
+    records = sorted(validate(raw, problems), key=lambda rm: getattr(type(rm[1]), "__extends__", False))
     rows = GraphRows()
 
     # 1. keys: every record's (label, key), refusing duplicates
@@ -136,6 +137,8 @@ def build(raw: list[RawRecord], problems: list[Problem] | None = None) -> GraphR
     keys: dict[str, set[str]] = defaultdict(set)
     for rec, m in records:
         label, key = type(m).__label__, m.key()  # type: ignore[attr-defined]
+        if getattr(type(m), "__extends__", False):
+            continue  # checked against the records it extends below
         first = seen.get((label, key))
         if first is not None and label == "Source" and first_model[(label, key)] == m:
             continue  # the same Source written out twice (an importer's output beside the bundled data)
@@ -174,7 +177,12 @@ def build(raw: list[RawRecord], problems: list[Problem] | None = None) -> GraphR
     # 2. nodes and relationships
     for rec, m in records:
         label, key = type(m).__label__, m.key()  # type: ignore[attr-defined]
-        if seen.get((label, key)) is not rec and label != "Country":
+        extends = getattr(type(m), "__extends__", False)
+        if extends and key not in keys[label]:
+            problems.append(Problem(rec.file, rec.line_of(type(m).__key__),  # type: ignore[attr-defined]
+                                    type(m).__key__, f"no {label} {key!r} to update"))  # type: ignore[attr-defined]
+            continue
+        if not extends and seen.get((label, key)) is not rec and label != "Country":
             continue
         if label == "Source":
             rows.add_node("Source", key, m.model_dump(exclude={"notes"}) | {"notes": getattr(m, "notes", None)})
@@ -220,7 +228,7 @@ def build(raw: list[RawRecord], problems: list[Problem] | None = None) -> GraphR
             # an integer year to filter on: FalkorDB drops <, <= filters on an indexed string
             # compared with a parameter (FalkorDB#2239), so ranges never compare date strings
             props["year"] = int(str(props["date"])[:4])
-        if label in ENTITY_LABELS:
+        if label in ENTITY_LABELS and not extends:
             props["names_lc"] = names_lc(key, props.get("name"), props.get("aliases") or [],
                                          props.get("iso2"), props.get("title"))
         rows.add_node(label, key, props)

@@ -43,20 +43,30 @@ class AgreementsRow(RowModel):
 class AlternativeSuppliersRow(RowModel):
     """A row of `alternative_suppliers`."""
 
+    stage: str
+    """the stage answered"""
     country: str
-    """the alternative supplier"""
+    """the alternative supplier's country"""
     iso3: str
     """its ISO3 code"""
+    facility: str | None = None
+    """at separation, metal or magnet making: the plant"""
+    status: str | None = None
+    """the plant's status (operating, construction, planned...)"""
     tonnes: float | None = None
-    """its mine production, t REO"""
+    """at mining: the country's mine production, t REO"""
     share: float | None = None
-    """its share of world mine production, 0-1"""
-    year: int
+    """at mining: its share of world mine production, 0-1"""
+    figure: float | None = None
+    """the plant's latest published output (else capacity), in unit"""
+    unit: str | None = None
+    """that figure's unit as published"""
+    year: int | None = None
     """the year of the figures"""
     agreements: list[str]
     """agreements between the importer (or its organisations) and that country (or its organisations)"""
     facilities: list[str]
-    """that country's facilities known to yield the element"""
+    """at mining: that country's facilities known to yield the element; else the plant itself"""
 
 
 class ArticlesMentioningRow(RowModel):
@@ -93,6 +103,41 @@ class ChinaQuotasRow(RowModel):
     """read in a report of the announcement (see the source's via), not in the announcement"""
     note: str | None = None
     """how it was read"""
+
+
+class ChokepointsRow(RowModel):
+    """A row of `chokepoints`."""
+
+    stage: str
+    """the stage (kb.schema.Stage): mining and separation always; metal and magnet where a facility there names the element"""
+    figures_stage: str | None = None
+    """the stage the country figures are for: separation (light and heavy together) where no figure tells them apart"""
+    year: int | None = None
+    """the year of the country figures"""
+    leader: str | None = None
+    """the country with the largest share"""
+    leader_share: float | None = None
+    """its share, 0-1"""
+    hhi: float | None = None
+    """sum of squared percentage shares of the countries with figures, 0-10,000 (a lower bound when coverage is under 0.95)"""
+    coverage: float | None = None
+    """the share of the world the countries with figures cover, 0-1"""
+    countries: int
+    """how many countries have a figure"""
+    outside: list[str]
+    """operating facilities outside the leader at this stage that handle the element(s), each with its country"""
+    outside_countries: list[str]
+    """their countries (ISO3)"""
+    planned: list[str]
+    """facilities outside the leader at this stage not (yet) operating: construction, planned, closed"""
+    chokepoint: bool
+    """the leader holds at least half, at most one operating plant outside it carries the rest and no more than one other country has a figure"""
+    source: str | None = None
+    """title of the source of the country figures"""
+    tier: str | None = None
+    """its tier"""
+    second_hand: bool | None = None
+    """whether the leader's figure was read on a page quoting its source"""
 
 
 class CoMentionsRow(RowModel):
@@ -216,11 +261,15 @@ class ExposureRow(RowModel):
     commodities: list[str]
     """the commodities it belongs to (ids)"""
     share: float | None = None
-    """share coming from the restrictor, 0-1: of the importer's imports of those commodities' goods (HS; cerium compounds for Ce only) by value, by tonnes where no value is published; of world mine production when the importer has no trade figures"""
+    """the headline share coming from the restrictor, 0-1: of the importer's imports of those commodities' goods (HS; cerium compounds for Ce only) by value, by tonnes where no value is published; without trade figures, its share at the stage where it holds most (stage)"""
     basis: str
-    """trade (reported by the importer), trade (reconciled), trade (mirror) or world mine production"""
+    """trade (reported by the importer), trade (reconciled), trade (mirror), or the stage's country figures ('separation (country figures)'; 'second-hand' where read on a quoting page)"""
+    stage: str | None = None
+    """the stage the headline share is at (null for a trade share)"""
     year: int | None = None
     """the year of those figures (the latest with any)"""
+    stage_shares: list[str]
+    """the restrictor's share at each stage the element passes through, 'stage: share (year)', naming the stage of the figures where they do not tell light and heavy separation apart"""
     uses: list[str]
     """what the element is used for"""
     technologies: list[str]
@@ -436,6 +485,45 @@ class SourcesForRow(RowModel):
     """what it says: the claim's text, or what the source backs ('record', 'production figures', ...)"""
 
 
+class SupplyChainRow(RowModel):
+    """A row of `supply_chain`."""
+
+    path: int | None = None
+    """the path's number (1, 2, ...): one path is a chain of facilities linked by feeds, from one with no feed into it to one that feeds none further"""
+    step: int | None = None
+    """the step on the path (1 = its start); null on the end-use row, which comes last"""
+    stage: str
+    """the facility's stages (kb.schema.Stage; several joined by '+'), or end-use"""
+    facility: str | None = None
+    """the facility's name (end-use row: null)"""
+    facility_id: str | None = None
+    """its id"""
+    country: str | None = None
+    """the ISO3 code of the country it is in"""
+    status: str | None = None
+    """operating, construction, planned, closed, suspended (older records: in words)"""
+    owners: list[str]
+    """its owners (share where published) and operator, each with its country"""
+    fed_by: str | None = None
+    """the product that reaches it from the step before"""
+    figure: float | None = None
+    """its latest published output (or, without one, capacity) for this element or with no element named, in unit"""
+    unit: str | None = None
+    """the figure's unit as published (t REO, t NdPr oxide, t NdFeB magnets...)"""
+    measure: str | None = None
+    """output or capacity"""
+    year: int | None = None
+    """the year of the figure (the calendar year the reported period ends in)"""
+    second_hand: bool | None = None
+    """whether the figure was read on a page quoting its publication"""
+    buyers: list[str]
+    """who buys the facility's (or its operator's) product under an offtake or supply agreement, with the buyer's country; end-use row: the element's uses"""
+    ties: list[str]
+    """with an importer: the agreements (offtake, supply, financing, MoU...) and ownership that tie the importer or its organisations to this step, each 'kind: name'"""
+    marked: bool
+    """whether the path passes through the marked country (a facility, an owner or a buyer based there)"""
+
+
 class SupplyConcentrationRow(RowModel):
     """A row of `supply_concentration`."""
 
@@ -526,15 +614,16 @@ class Queries:
         """
         return self._kb.ask("agreements", {"iso3": iso3, "limit": limit, "offset": offset}, AgreementsRow)
 
-    def alternative_suppliers(self, *, importer: str, symbol: str, exclude: str = 'CHN') -> Rows[AlternativeSuppliersRow]:
-        """Countries that mine rare earths other than the one to avoid, in the latest year with figures, with the importer's agreements with each and their facilities that yield the element.
+    def alternative_suppliers(self, *, importer: str, symbol: str, exclude: str = 'CHN', stage: Stage | None = None) -> Rows[AlternativeSuppliersRow]:
+        """Where an element can be had outside the country to avoid, at one stage: by default the element's first stage that country dominates (three quarters or more of the latest country figures; mining when none). At mining, the countries that mine rare earths, with the importer's agreements with each and their facilities that yield the element; at separation, metal or magnet making, the plants outside that country that handle the element (at separation: that their operator says separate it), operating ones first, each with its latest figure and the importer's agreements.
         
         importer: ISO3 code, name or alias of the importing country (JPN)
         symbol: the element needed (symbol, name or alias)
         exclude: ISO3 code, name or alias of the supplier to avoid (default 'CHN')
+        stage: the stage asked about (separation: the element's light or heavy separation); null for the element's first stage the excluded country dominates (default None)
         Source: cypher/alternative_suppliers.cypher
         """
-        return self._kb.ask("alternative_suppliers", {"importer": importer, "symbol": symbol, "exclude": exclude}, AlternativeSuppliersRow)
+        return self._kb.ask("alternative_suppliers", {"importer": importer, "symbol": symbol, "exclude": exclude, "stage": stage}, AlternativeSuppliersRow)
 
     def articles_mentioning(self, *, names: list[str], limit: int = 100, offset: int = 0) -> Rows[ArticlesMentioningRow]:
         """Ingested articles that mention every one of the given entities (names, codes or aliases), newest first.
@@ -555,6 +644,16 @@ class Queries:
         Source: cypher/china_quotas.cypher
         """
         return self._kb.ask("china_quotas", {"from_year": from_year, "to_year": to_year, "stage": stage}, ChinaQuotasRow)
+
+    def chokepoints(self, *, symbol: str | None = None, technology: str | None = None, year: int | None = None) -> Rows[ChokepointsRow]:
+        """Where an element's (or a technology's elements') supply is held, stage by stage (mining, light or heavy separation, metal, magnet): the leading country's share and the HHI of the latest country figures up to the year (with the share of the world they cover and the stage the figures are for), and the operating facilities outside the leading country that carry the rest; one such plant or none is a chokepoint.
+        
+        symbol: the element (symbol, name or alias); give it or a technology (default None)
+        technology: a technology (id, name or alias): the elements it depends on through its uses (default None)
+        year: the latest year of figures to use; null for the latest published (default None)
+        Source: cypher/chokepoints.cypher
+        """
+        return self._kb.ask("chokepoints", {"symbol": symbol, "technology": technology, "year": year}, ChokepointsRow)
 
     def co_mentions(self, *, name: str, limit: int = 100, offset: int = 0) -> Rows[CoMentionsRow]:
         """What ingested articles mention together with an entity, and how often: in how many articles and how many times.
@@ -618,7 +717,7 @@ class Queries:
         return self._kb.ask("export_restrictions", {"iso3": iso3, "year": year}, ExportRestrictionsRow)
 
     def exposure(self, *, importer: str, restrictor: str) -> Rows[ExposureRow]:
-        """What an importer depends on a restricting country for, element by element: the commodities it belongs to, the share that comes from that country (of the importer's imports of those goods where trade figures exist, of world mine production otherwise), the uses and technologies it feeds, and the country's export restrictions in force that cover it (those aimed only at other countries left out; those aimed only at the importer's military end users or listed entities kept apart and marked).
+        """What an importer depends on a restricting country for, element by element: the restrictor's share at each stage the element passes through (mining, light or heavy separation, and metal and magnet making where a facility names the element), its share of the importer's imports where trade figures exist, the uses and technologies the element feeds, and the restrictor's export restrictions in force that cover it (those aimed only at other countries left out; those aimed only at the importer's military end users or listed entities kept apart and marked).
         
         importer: ISO3 code, name or alias of the importing country (JPN)
         restrictor: ISO3 code, name or alias of the country it may depend on (CHN)
@@ -714,6 +813,16 @@ class Queries:
         """
         return self._kb.ask("sources_for", {"name": name, "limit": limit, "offset": offset}, SourcesForRow)
 
+    def supply_chain(self, *, symbol: str, importer: str | None = None, mark: str = 'CHN') -> Rows[SupplyChainRow]:
+        """The paths one element takes from mines to separation, metal and magnets, facility by facility (what feeds what), each step with its stage, country, owners and latest published output or capacity; with an importer, the offtakes, supply contracts, ownership, financing and government agreements that tie it to each step; paths that pass through the marked country (a facility there, an owner or a buyer there) marked; the element's uses last.
+        
+        symbol: the element (symbol, name or alias)
+        importer: ISO3 code, name or alias of an importing country whose ties to each step are listed; null for none (default None)
+        mark: the country whose part of each path is marked (ISO3 code, name or alias) (default 'CHN')
+        Source: cypher/supply_chain.cypher
+        """
+        return self._kb.ask("supply_chain", {"symbol": symbol, "importer": importer, "mark": mark}, SupplyChainRow)
+
     def supply_concentration(self, *, year: int, stage: Stage = 'mining') -> Rows[SupplyConcentrationRow]:
         """How concentrated supply is in a year and stage: the Herfindahl-Hirschman index and the largest producer's share, with the share of the world total the itemised countries cover (the HHI is a lower bound when that is under 0.95).
         
@@ -759,6 +868,7 @@ ROW_MODELS: dict[str, type[RowModel]] = {
     "alternative_suppliers": AlternativeSuppliersRow,
     "articles_mentioning": ArticlesMentioningRow,
     "china_quotas": ChinaQuotasRow,
+    "chokepoints": ChokepointsRow,
     "co_mentions": CoMentionsRow,
     "connection_paths": ConnectionPathsRow,
     "dispute_timeline": DisputeTimelineRow,
@@ -776,6 +886,7 @@ ROW_MODELS: dict[str, type[RowModel]] = {
     "restriction_impact": RestrictionImpactRow,
     "search": SearchRow,
     "sources_for": SourcesForRow,
+    "supply_chain": SupplyChainRow,
     "supply_concentration": SupplyConcentrationRow,
     "technology_exposure": TechnologyExposureRow,
     "timeline": TimelineRow,
