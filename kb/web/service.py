@@ -173,7 +173,7 @@ class Desk:
             if p is None:
                 raise QueryError(f"{q.name}: unknown parameter {key!r} (takes: {', '.join(known) or 'none'})")
             v = p.parse(q.name, value)
-            if key in out and not p.many and not p.base_type.startswith("list["):
+            if key in out and not isinstance(v, list):
                 raise QueryError(f"{q.name}: parameter {key} is given more than once")
             out[key] = [*out[key], *v] if key in out else v
         return out
