@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
