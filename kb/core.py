@@ -90,16 +90,31 @@ class KB:
         q, bound = self._bind(name, params)
         rows = self.backend.read(q.cypher, bound, timeout=timeout) if q.reads else self.backend.write(q.cypher, bound)[0]
         chosen: type[RowModel] = model or ROW_MODELS.get(name) or RowModel
-        cols = [c.name for c in q.columns]
-        answer: Rows[Any] = Rows([chosen.model_validate(r) for r in rows], cols)
-        if not answer:
-            if q.reads:
-                self._refuse_if_empty()
-            answer.notes += self._year_notes(q.cypher, bound)
-        elif "offset" in bound and len(answer) == bound.get("limit"):  # a full page: say how to get the next
-            answer.notes.append(f"{len(answer)} rows from offset {bound['offset']}; the next page: "
-                                f"offset={bound['offset'] + len(answer)} (limit={bound['limit']})")
+        answer: Rows[Any] = Rows([chosen.model_validate(r) for r in rows], [c.name for c in q.columns])
+        if not answer and q.reads:
+            self._refuse_if_empty()
+        answer.notes += self._notes(q.cypher, bound, len(answer))
         return answer
+
+    def answer(self, name: str, params: Mapping[str, Any] | None = None, *,
+               timeout: float | None = None) -> tuple[list[Row], list[str]]:
+        """As `ask` for a question that reads, the rows as the engine gave them (plain dicts, no
+        row model) and the notes: what the desk and MCP serialise straight to JSON."""
+        q, bound = self._bind(name, params)
+        if not q.reads:
+            raise QueryError(f"{name} writes: use ask()")
+        rows = self.backend.read(q.cypher, bound, timeout=timeout)
+        if not rows:
+            self._refuse_if_empty()
+        return rows, self._notes(q.cypher, bound, len(rows))
+
+    def _notes(self, cypher: str, bound: Mapping[str, Any], n: int) -> list[str]:
+        if not n:
+            return self._year_notes(cypher, bound)
+        if "offset" in bound and n == bound.get("limit"):  # a full page: say how to get the next
+            return [f"{n} rows from offset {bound['offset']}; the next page: "
+                    f"offset={bound['offset'] + n} (limit={bound['limit']})"]
+        return []
 
     def _bind(self, name: str, params: Mapping[str, Any] | None) -> tuple[Any, dict[str, Any]]:
         """The question and its parameters checked, defaulted and resolved to keys."""
@@ -178,7 +193,38 @@ class KB:
         if with_bundled and paths:
             chosen = [bundled_data_dir(), *chosen]
         self._resolver = None
-        return load_paths(self.backend, chosen, progress=progress, dry_run=dry_run, bulk=bulk)
+        report = load_paths(self.backend, chosen, progress=progress, dry_run=dry_run, bulk=bulk)
+        if not dry_run:
+            self.bump_version()
+        return report
+
+    # -- graph version (desk helper): what cached answers are keyed by; bumped by every load
+    # and every record accepted in the desk, read by every desk worker (a file in KB_HOME, as
+    # the workers of one desk share it; a load from another machine is not seen)
+    def _version_file(self) -> Path:
+        import hashlib
+
+        where = hashlib.sha256(self.backend.location.encode()).hexdigest()[:16]
+        return self.settings.home / "graph-version" / where
+
+    def graph_version(self) -> str:
+        try:
+            return self._version_file().read_text(encoding="utf-8").strip() or "0"
+        except OSError:
+            return "0"
+
+    def bump_version(self) -> str:
+        import os
+        import uuid
+
+        path = self._version_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        new = uuid.uuid4().hex
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(new, encoding="utf-8")
+        tmp.replace(path)  # atomic: a reader sees the old version or the new one
+        self._resolver = None
+        return new
 
     def stats(self) -> dict[str, Any]:
         from kb.stats import graph_stats

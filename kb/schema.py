@@ -92,6 +92,9 @@ class Record(BaseModel):
     __extends__: ClassVar[bool] = False
 
     sources: list[str] = Field(min_length=1, description="ids of Source records")
+    # who accepted the record in the desk's review, and when (ISO 8601, UTC); absent on curated data
+    reviewed_by: str | None = Field(None, description="the editor who accepted it in the desk's review")
+    reviewed_at: str | None = Field(None, description="when it was accepted (ISO 8601, UTC)")
 
     @field_validator("sources", mode="before")
     @classmethod

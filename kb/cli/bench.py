@@ -33,6 +33,11 @@ def bench_command(
     calls: Annotated[int, typer.Option(min=1, help="timed calls per canned question (for p50/p95)")] = 20,
     naive_scale: Annotated[int, typer.Option(min=100, help="generated relationships in the loader-vs-naive comparison (capped at --scale)")] = 10_000,
     cold: Annotated[int, typer.Option(min=0, help="cold-start repetitions (0 skips it)")] = 5,
+    web: Annotated[str | None, typer.Option("--web", help="instead: drive a running desk at this URL (kb serve) with concurrent clients")] = None,
+    clients: Annotated[str, typer.Option(help="with --web: levels of concurrent clients, comma-separated")] = "1,20,50",
+    requests: Annotated[int, typer.Option(min=1, help="with --web: requests per level")] = 2000,
+    pid: Annotated[int | None, typer.Option(help="with --web: the desk's process id, to sample its RSS (and its workers')")] = None,
+    token: Annotated[str | None, typer.Option(help="with --web: an API token, for a private desk")] = None,
 ) -> None:
     """Benchmark loading and questions on the embedded FalkorDB and/or Neo4j.
 
@@ -45,6 +50,9 @@ def bench_command(
 
     Example: kb bench --scale 100000 --engine both --format json --out bench.json
     """
+    if web:
+        _web_bench(web, clients, requests, pid, token, fmt, out_file)
+        return
     from kb.bench.run import render_markdown, run_bench  # installed beside kb (pyproject packages)
 
     engines = ("embedded", "neo4j") if engine is EngineChoice.both else (engine.value,)
@@ -58,6 +66,35 @@ def bench_command(
                            naive_scale=naive_scale, cold_repeat=cold, log=log)
     except RuntimeError as exc:
         raise fail(str(exc)) from None
+    text = json.dumps(report, indent=2, ensure_ascii=False) if fmt is BenchFormat.json else render_markdown(report)
+    out.file.write(text + "\n")
+    if out_file:
+        out_file.write_text(text + "\n", encoding="utf-8")
+
+
+def _web_bench(url: str, clients: str, requests: int, pid: int | None, token: str | None, fmt: BenchFormat,
+               out_file: Path | None) -> None:
+    """`kb bench --web URL`: see `kb.bench.web`."""
+    from kb.bench.web import render_markdown, run_web_bench
+
+    try:
+        levels = [int(c) for c in clients.split(",") if c.strip()]
+    except ValueError:
+        raise fail(f"--clients {clients!r}: write numbers, comma-separated (1,20,50)") from None
+    if not levels or min(levels) < 1:
+        raise fail(f"--clients {clients!r}: each level needs at least one client")
+    import httpx
+
+    try:
+        httpx.get(url.rstrip("/") + "/", timeout=10, headers={"authorization": f"Bearer {token}"} if token else {})
+    except httpx.HTTPError as exc:
+        raise fail(f"--web {url}: no desk answers there ({exc}); start one with `kb serve`") from None
+
+    def log(msg: str) -> None:
+        if not state.quiet:
+            err.print(msg, markup=False, highlight=False, soft_wrap=True)
+
+    report = run_web_bench(url.rstrip("/"), levels, requests, pid=pid, token=token, log=log)
     text = json.dumps(report, indent=2, ensure_ascii=False) if fmt is BenchFormat.json else render_markdown(report)
     out.file.write(text + "\n")
     if out_file:

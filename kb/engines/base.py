@@ -93,6 +93,13 @@ class Backend(ABC):
         """Run a statement that only reads; refuse it if it would write. ``timeout``: seconds
         the engine lets it run before stopping it (a `BackendError`)."""
 
+    def read_capped(self, query: str, params: Mapping[str, Any] | None = None, *, cap: int,
+                    timeout: float | None = None) -> tuple[list[Row], bool]:
+        """As `read`, keeping at most ``cap`` rows: (rows, whether more were left unread). Engines
+        that stream stop reading at the cap (desk helper: the Cypher box and MCP ``cypher_read``)."""
+        rows = self.read(query, params, timeout=timeout)
+        return rows[:cap], len(rows) > cap
+
     @abstractmethod
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> tuple[list[Row], Counters]:
         """Run a statement that may write, in one transaction."""

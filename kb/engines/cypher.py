@@ -83,3 +83,58 @@ def delete_some_relationships(limit: int) -> str:
 def delete_some_nodes(limit: int) -> str:
     """Delete up to ``limit`` nodes with their relationships; returns how many (``n``)."""
     return f"MATCH (n) WITH n LIMIT {int(limit)} DETACH DELETE n RETURN count(*) AS n"
+
+
+# --- desk (desk helper): the statements of the web desk's pages and its review
+
+#: the sources an entity page cites (``$ids``), with their tier
+DESK_SOURCES = ("MATCH (s:Source) WHERE s.id IN $ids "
+                "RETURN s.id AS id, s.title AS title, s.publisher AS publisher, s.date AS date, "
+                "s.url AS url, s.tier AS tier ORDER BY s.id")
+
+
+def desk_claim() -> str:
+    """One candidate claim (``$id``) with its article (text included) and the entities it is about."""
+    return ("MATCH (c:CandidateClaim {id: $id})-[:SOURCED_FROM]->(s:Source) "
+            "OPTIONAL MATCH (c)-[:ABOUT]->(e) "
+            "WITH c, s, e ORDER BY labels(e)[0], coalesce(e.name, e.title) "
+            "RETURN properties(c) AS claim, properties(s) AS source, "
+            "[x IN collect(CASE WHEN e IS NULL THEN NULL ELSE {label: labels(e)[0], props: properties(e)} END) "
+            "WHERE x IS NOT NULL] AS about")
+
+
+def desk_reviewed() -> str:
+    """Who reviewed a candidate claim (``$id``) and when: set beside the status the review gave it."""
+    return ("MATCH (c:CandidateClaim {id: $id}) SET c.reviewed_by = $by, c.reviewed_at = $at, "
+            "c.merged_into = $merged RETURN c.status AS status")
+
+
+def desk_audit() -> str:
+    """Every reviewed candidate claim (accepted or rejected), newest first."""
+    return ("MATCH (c:CandidateClaim)-[:SOURCED_FROM]->(s:Source) WHERE c.status IN ['accepted', 'rejected'] "
+            "RETURN c.id AS id, c.status AS status, properties(c).record AS record, properties(c).reason AS reason, "
+            "properties(c).reviewed_by AS reviewed_by, properties(c).reviewed_at AS reviewed_at, "
+            "properties(c).merged_into AS merged_into, c.text AS text, s.id AS source, s.title AS title "
+            "ORDER BY coalesce(properties(c).reviewed_at, '') DESC, c.id")
+
+
+def desk_records(label: str) -> str:
+    """Records of one reviewable kind (measures, events, agreements) a claim may be merged into."""
+    return (f"MATCH (n:`{_label(label)}`) RETURN n.`{NODE_KEYS[label]}` AS key, "
+            "coalesce(n.name, n.title) AS name ORDER BY key")
+
+
+def desk_add_source(label: str) -> str:
+    """Add a Source (``$source``) to an existing record (``$key``): a claim merged into it."""
+    return (f"MATCH {key_pattern('n', label, '$key')} MATCH (s:Source {{id: $source}}) "
+            "MERGE (n)-[:SOURCED_FROM]->(s) RETURN n.`" + NODE_KEYS[label] + "` AS key")
+
+
+def desk_merged() -> str:
+    """A candidate claim (``$id``) merged into an existing record (``$record``, kind:key)."""
+    return "MATCH (c:CandidateClaim {id: $id}) SET c.status = 'accepted', c.record = $record RETURN c.id AS id"
+
+
+def count_nodes() -> str:
+    """How many nodes the graph holds (``kb serve`` says so when it starts)."""
+    return "MATCH (n) RETURN count(n) AS n"

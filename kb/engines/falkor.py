@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -265,6 +266,29 @@ class FalkorBackend(Backend):
 
     def read(self, query: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> list[Row]:
         return self._rows(self._query(query, params, read_only=True, timeout=timeout))
+
+    def read_capped(self, query: str, params: Mapping[str, Any] | None = None, *, cap: int,
+                    timeout: float | None = None) -> tuple[list[Row], bool]:
+        """FalkorDB sends an answer in one reply: the cap goes into the statement (a ``LIMIT``
+        after it, in a ``CALL {}``), so no more than ``cap + 1`` rows are made, sent or read.
+        ``RETURN *`` there orders columns by name: they are put back in the order the statement's
+        last RETURN names them. A statement that cannot be wrapped is read whole, then cut."""
+        try:
+            rows = self.read(f"CALL {{ {query} }} RETURN * LIMIT {int(cap) + 1}", params, timeout=timeout)
+        except BackendError as exc:
+            if "time limit" in str(exc):
+                raise
+            return super().read_capped(query, params, cap=cap, timeout=timeout)
+        if rows:
+            clause = re.split(r"(?i)\bRETURN\b", query)[-1]
+
+            def at(column: str) -> int:
+                m = re.search(r"(?<![\w.`])`?" + re.escape(column) + r"`?(?![\w.`])", clause)
+                return m.start() if m else len(clause)
+
+            order = sorted(rows[0], key=at)
+            rows = [{c: r[c] for c in order} for r in rows]
+        return rows[:cap], len(rows) > cap
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> tuple[list[Row], Counters]:
         res = self._query(query, params, read_only=False)

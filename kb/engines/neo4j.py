@@ -118,11 +118,15 @@ class Neo4jBackend(Backend):
             raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None
 
     def _run(self, query: str, params: Mapping[str, Any] | None, routing: neo4j.RoutingControl,
-             timeout: float | None = None) -> tuple[list[Row], Counters, neo4j.ResultSummary]:
+             timeout: float | None = None, cap: int | None = None) -> tuple[list[Row], Counters, neo4j.ResultSummary]:
+        def capped(result: neo4j.Result) -> tuple[list[neo4j.Record], neo4j.ResultSummary, None]:
+            return result.fetch(cap or 0), result.consume(), None  # consume(): the rest is discarded unread
+
         try:
             records, summary, _ = self.driver.execute_query(
                 neo4j.Query(query, timeout=timeout) if timeout is not None else query,
-                dict(params or {}), routing_=routing, database_=self.database
+                dict(params or {}), routing_=routing, database_=self.database,
+                result_transformer_=neo4j.Result.to_eager_result if cap is None else capped,
             )
         except nx.Neo4jError as exc:
             if timeout is not None and "timedout" in (exc.code or "").lower().replace("_", ""):
@@ -175,6 +179,15 @@ class Neo4jBackend(Backend):
             self._known_reads.add(query)
         rows, _, _ = self._run(query, params, neo4j.RoutingControl.READ, timeout)
         return rows
+
+    def read_capped(self, query: str, params: Mapping[str, Any] | None = None, *, cap: int,
+                    timeout: float | None = None) -> tuple[list[Row], bool]:
+        """Streams: at most ``cap + 1`` records are fetched, the rest discarded on the server."""
+        if query not in self._known_reads and not self.explain_is_read(query, params):
+            raise ReadOnlyError("refused: the statement would write, or act outside the graph "
+                                "(Neo4j plans it as a write, LOAD CSV or TERMINATE TRANSACTIONS)")
+        rows, _, _ = self._run(query, params, neo4j.RoutingControl.READ, timeout, cap=cap + 1)
+        return rows[:cap], len(rows) > cap
 
     def notices(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
         """Neo4j's notifications about ``query`` (planning it with EXPLAIN, in a session that asks

@@ -7,6 +7,10 @@ relationships and sources) and ``cypher_read`` (one read-only statement, row cap
 A tool that fails returns ``is_error`` with the same one-line message the CLI prints.
 
     kb mcp                       # stdio; an MCP client starts it as a subprocess
+    kb mcp --http --port 8766    # streamable HTTP at /mcp, for clients sending an API token
+
+Over HTTP every request must carry ``Authorization: Bearer TOKEN``, a token of an account of
+the desk (``kb users token NAME``); anything else is a 401 before the MCP layer sees it.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from kb.web.service import Desk, input_schema
 
 if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
     from kb.core import KB
+    from kb.web.auth import Users
 
 SERVER_NAME = "rare-earth-kb"
 EXTRA_TOOLS: dict[str, dict[str, Any]] = {
@@ -136,3 +142,39 @@ def serve_stdio(k: KB, *, row_cap: int | None = None, time_limit: float | None =
             await server.run(read_stream, write_stream, server.create_initialization_options())
 
     anyio.run(run)
+
+
+class TokenGate:
+    """ASGI middleware: only requests with a known API token reach the MCP app."""
+
+    def __init__(self, app: ASGIApp, users: Users):
+        self.app = app
+        self.users = users
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+            token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+            if not token or self.users.by_token(token) is None:
+                from starlette.responses import JSONResponse
+
+                response = JSONResponse({"error": "send Authorization: Bearer TOKEN (kb users token NAME)"},
+                                        status_code=401, headers={"WWW-Authenticate": "Bearer"})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def http_app(k: KB, users: Users, *, host: str = "127.0.0.1", row_cap: int | None = None,
+             time_limit: float | None = None) -> ASGIApp:
+    """The MCP server over streamable HTTP (at ``/mcp``), behind `TokenGate`."""
+    server = build_server(k, row_cap=row_cap, time_limit=time_limit)
+    return TokenGate(server.streamable_http_app(host=host, json_response=True), users)
+
+
+def serve_http(k: KB, users: Users, *, host: str = "127.0.0.1", port: int = 8766, row_cap: int | None = None,
+               time_limit: float | None = None, log_level: str = "info") -> None:
+    import uvicorn
+
+    uvicorn.run(http_app(k, users, host=host, row_cap=row_cap, time_limit=time_limit), host=host, port=port,
+                log_level=log_level)

@@ -7,6 +7,8 @@ MCP server (`kb.web.mcp`) are thin layers over `Desk`, so both give the same ans
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 ROW_CAP = 1000
 #: seconds a statement may run before the engine stops it
 TIME_LIMIT = 10.0
+#: answers kept per worker process (keyed by question, parameters and graph version)
+CACHE_SIZE = 4096
 #: properties the loader keeps for its own use: never shown
 INTERNAL = frozenset({"names_lc"})
 #: relationships an entity page lists at most
@@ -33,9 +37,6 @@ NEIGHBOUR_CAP = 2000
 #: groups on the front page: a question goes under the entity its first entity parameter names
 GROUPS = {"Country": "Countries", "Element": "Elements", "Technology": "Technologies",
           "Dispute": "Disputes", "Entity": "Any entity"}
-SOURCES_CYPHER = ("MATCH (s:Source) WHERE s.id IN $ids "
-                  "RETURN s.id AS id, s.title AS title, s.publisher AS publisher, s.date AS date, "
-                  "s.url AS url, s.tier AS tier ORDER BY s.id")
 
 
 class NotFound(QueryError):
@@ -55,6 +56,8 @@ class Answer:
     notes: list[str]
     ms: float
     typed: dict[str, Any] = field(default_factory=dict)  # the parameters as the question took them
+    version: str = ""  # the graph version it was read at
+    pictures: dict[str, Any] = field(default_factory=dict)  # chart and graph, made once per answer
 
 
 @dataclass
@@ -123,10 +126,15 @@ def input_schema(q: Question) -> dict[str, Any]:
 class Desk:
     """The canned questions, entities and a read-only Cypher box of one KB."""
 
-    def __init__(self, k: KB, *, row_cap: int | None = None, time_limit: float | None = None):
+    def __init__(self, k: KB, *, row_cap: int | None = None, time_limit: float | None = None,
+                 cache_size: int = CACHE_SIZE):
+        from cachetools import LRUCache
+
         self.kb = k
         self.row_cap = ROW_CAP if row_cap is None else row_cap
         self.time_limit = TIME_LIMIT if time_limit is None else time_limit
+        self._answers: LRUCache[tuple[str, str, str], Answer] = LRUCache(maxsize=max(1, cache_size))
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ questions
 
@@ -152,44 +160,56 @@ class Desk:
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise NotFound(f"no question named {name!r}{hint}", close)
 
-    def ask_text(self, name: str, items: Iterable[tuple[str, str]]) -> Answer:
-        """Run a question with parameters written as text (a query string): an empty value means
-        the default, a repeated key of a list parameter adds to the list, keys starting with
-        ``_`` belong to the page (sorting, format) and are ignored."""
-        q = self.question(name)
-        given: dict[str, list[str]] = {}
+    def typed(self, q: Question, items: Iterable[tuple[str, str]]) -> dict[str, Any]:
+        """Parameters written as text (a query string) typed by the question's header, each
+        value once: an empty value means the default, a repeated key of a list parameter adds
+        to the list, keys starting with ``_`` belong to the page (sorting, format) and are ignored."""
+        known = {p.name: p for p in q.params}
+        out: dict[str, Any] = {}
         for key, value in items:
             if key.startswith("_") or not value.strip():
                 continue
-            given.setdefault(key, []).append(value)
-        known = {p.name: p for p in q.params}
-        texts: list[str] = []
-        for key, values in given.items():
             p = known.get(key)
-            if p is not None and not p.base_type.startswith("list[") and len(values) > 1:
-                raise QueryError(f"{q.name}: parameter {key} is given {len(values)} times")
-            texts.append(f"{key}={','.join(values)}")
-        params = q.parse(texts)
-        answer = self.ask(name, params)
-        answer.params = {k: ",".join(v) for k, v in given.items()}
-        return answer
+            if p is None:
+                raise QueryError(f"{q.name}: unknown parameter {key!r} (takes: {', '.join(known) or 'none'})")
+            v = p.parse(q.name, value)
+            if key in out and not isinstance(v, list):
+                raise QueryError(f"{q.name}: parameter {key} is given more than once")
+            out[key] = [*out[key], *v] if key in out else v
+        return out
+
+    def ask_text(self, name: str, items: Iterable[tuple[str, str]]) -> Answer:
+        """Run a question with parameters written as text (a query string); see `typed`."""
+        return self.ask(name, self.typed(self.question(name), items))
 
     def ask(self, name: str, params: Mapping[str, Any]) -> Answer:
-        """Run a question with typed parameters (JSON: a tool call)."""
+        """Run a question with typed parameters (JSON: a tool call); answers are cached by
+        (question, parameters, graph version), so a load or an accepted record is seen at once."""
         q = self.question(name)
+        key = (q.name, json.dumps(params, sort_keys=True, default=str), self.kb.graph_version())
+        with self._lock:
+            hit = self._answers.get(key)
+        if hit is not None:
+            return hit
         t0 = time.perf_counter()
-        rows = self.kb.ask(q.name, dict(params), timeout=self.time_limit)
+        rows, notes = self.kb.answer(q.name, dict(params), timeout=self.time_limit)
         ms = (time.perf_counter() - t0) * 1000
-        return Answer(q, dict(params), rows.to_dicts(), rows.columns or [c.name for c in q.columns],
-                      list(rows.notes), ms, dict(params))
+        answer = Answer(q, dict(params), rows, [c.name for c in q.columns], notes, ms, dict(params), version=key[2])
+        with self._lock:
+            self._answers[key] = answer
+        return answer
 
     # ------------------------------------------------------------------ pictures
 
     def chart(self, a: Answer) -> str | None:
-        """The answer as a chart (inline SVG) where it is a series; None elsewhere."""
+        """The answer as a chart (inline SVG) where it is a series; None elsewhere. Made once
+        per cached answer (so cached by question, parameters and graph version as well)."""
         from kb.web.charts import chart_svg
 
-        return chart_svg(self.kb, a.question.name, a.typed, a.rows)
+        if "chart" not in a.pictures:
+            a.pictures["chart"] = chart_svg(self.kb, a.question.name, a.typed, a.rows)
+        chart: str | None = a.pictures["chart"]
+        return chart
 
     @staticmethod
     def chart_caption(a: Answer) -> str:
@@ -202,10 +222,12 @@ class Desk:
         options); None when the entities it names have no relationship among them."""
         from kb.subgraph import VIS_OPTIONS, of_rows, vis_data
 
-        g = of_rows(self.kb, a.question.name, a.typed, a.rows, limit=limit)
-        if not g.relationships:  # a lone node or two tell nothing the table does not
-            return None
-        return {**vis_data(g), "options": VIS_OPTIONS}
+        if "graph" not in a.pictures:
+            g = of_rows(self.kb, a.question.name, a.typed, a.rows, limit=limit)
+            # a lone node or two tell nothing the table does not
+            a.pictures["graph"] = {**vis_data(g), "options": VIS_OPTIONS} if g.relationships else None
+        graph: dict[str, Any] | None = a.pictures["graph"]
+        return graph
 
     # ------------------------------------------------------------------ entities
 
@@ -250,7 +272,7 @@ class Desk:
     def entity(self, label: str, key: str) -> dict[str, Any]:
         """One entity: its properties, its relationships grouped by type (with the neighbours'
         addresses and each relationship's sources) and the sources it cites, with their tier."""
-        from kb.engines.cypher import entity_neighbours, entity_node
+        from kb.engines.cypher import DESK_SOURCES, entity_neighbours, entity_node
 
         if label not in NODE_KEYS:
             import difflib
@@ -285,7 +307,7 @@ class Desk:
                 "properties": rprops, "sources": rsources,
             })
         sources = {s["id"]: {**s, "url_page": entity_url("Source", s["id"])}
-                   for s in self.kb.read(SOURCES_CYPHER, {"ids": sorted(source_ids)}, timeout=self.time_limit)}
+                   for s in self.kb.read(DESK_SOURCES, {"ids": sorted(source_ids)}, timeout=self.time_limit)}
         return {
             "label": label, "key": key, "name": entity_name(label, props), "url": entity_url(label, key),
             "properties": props,
@@ -319,8 +341,9 @@ class Desk:
             res.error = f"parameter ${missing[0]} is not set"
             return res
         t0 = time.perf_counter()
-        try:
-            rows = self.kb.read(stmt, {p: given[p] for p in used_params(stmt)}, timeout=self.time_limit)
+        try:  # the engine stops reading at the cap: a huge answer costs neither memory nor the page
+            rows, res.truncated = self.kb.backend.read_capped(stmt, {p: given[p] for p in used_params(stmt)},
+                                                              cap=self.row_cap, timeout=self.time_limit)
         except ReadOnlyError as exc:
             res.error, res.refused = f"{exc}; this page is read-only", True
             return res
@@ -328,7 +351,6 @@ class Desk:
             res.error = f"error: {mask(str(exc))}"
             return res
         res.ms = (time.perf_counter() - t0) * 1000
-        res.truncated = len(rows) > self.row_cap
-        res.rows = rows[: self.row_cap]
+        res.rows = rows
         res.columns = list(rows[0]) if rows else []
         return res

@@ -1,0 +1,176 @@
+"""`kb bench --web URL`: drive a running desk with N concurrent clients (an asyncio httpx client
+each, keep-alive) over a realistic mix of pages and JSON answers, and report per level p50, p95,
+p99 and max latency, errors and requests per second, with the server's resident memory (RSS,
+the process and its workers) sampled as the requests go.
+
+The mix (`MIX`) is what a team reading the desk asks: the front page, question pages with a
+chart or a graph picture, JSON and CSV answers, entity pages, the search box's suggestions. Each
+client walks the mix from its own offset, so every level asks the same things in other orders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+#: the issue's targets (2 cores, the bundled KB, 50 clients)
+TARGETS = {"clients": 50, "p95_ms": 250.0, "p99_ms": 1000.0, "errors": 0}
+
+
+def _q(name: str, fmt: str = "", **params: Any) -> str:
+    return f"/q/{name}{fmt}?{urlencode(params)}" if params else f"/q/{name}{fmt}"
+
+
+#: a realistic mix: pages (with charts and graph pictures), JSON, CSV, entities, suggestions
+MIX: list[str] = [
+    "/",
+    _q("alternative_suppliers", importer="Japan", symbol="dysprosium"),
+    _q("alternative_suppliers", ".json", importer="JPN", symbol="Dy"),
+    _q("production_history", iso3="China"),
+    _q("production_history", ".json", iso3="AUS"),
+    _q("top_producers", year=2024),
+    _q("top_producers", ".csv", year=2011),
+    _q("supply_concentration", ".json", year=2024),
+    _q("export_restrictions", iso3="CHN", year=2025),
+    _q("timeline", ".json", start_year=2010, end_year=2030, iso3="JPN"),
+    _q("disputes"),
+    "/e/Country/AUS",
+    "/e/Element/Dy.json",
+    "/api/entities?q=dyspro",
+]
+
+
+@dataclass
+class Level:
+    clients: int
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    rps: float
+    rss_mb: list[float] = field(default_factory=list)  # the server's RSS, sampled as the level ran
+    error_examples: list[str] = field(default_factory=list)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (uvicorn's workers), in MB."""
+    total = 0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return round(total / 1024, 1)
+
+
+def _pct(sorted_ms: list[float], q: float) -> float:
+    if not sorted_ms:
+        return 0.0
+    return round(sorted_ms[min(len(sorted_ms) - 1, int(q * len(sorted_ms)))], 1)
+
+
+async def _level(base: str, clients: int, total: int, pid: int | None, token: str | None,
+                 mix: list[str], log: Callable[[str], None]) -> Level:
+    import httpx
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    rss: list[float] = []
+    counter = {"next": 0}
+    sample_every = max(1, total // 20)
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as http:
+        async def client(i: int) -> None:
+            step = i
+            while True:
+                n = counter["next"]
+                if n >= total:
+                    return
+                counter["next"] = n + 1
+                url = mix[step % len(mix)]
+                step += 1
+                t0 = time.perf_counter()
+                try:
+                    r = await http.get(url)
+                    await r.aread()
+                    ok = r.status_code == 200
+                except httpx.HTTPError as exc:
+                    ok, r = False, None
+                    errors.append(f"{url}: {type(exc).__name__}")
+                latencies.append((time.perf_counter() - t0) * 1000)
+                if not ok and r is not None:
+                    errors.append(f"{url}: HTTP {r.status_code}")
+                if pid and n % sample_every == 0:
+                    rss.append(rss_mb(pid))
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(client(i) for i in range(clients)))
+        seconds = time.perf_counter() - t0
+    ms = sorted(latencies)
+    level = Level(clients, len(ms), len(errors), round(seconds, 2), _pct(ms, 0.50), _pct(ms, 0.95), _pct(ms, 0.99),
+                  round(ms[-1], 1) if ms else 0.0, round(len(ms) / seconds, 1) if seconds else 0.0, rss,
+                  sorted(set(errors))[:5])
+    log(f"{clients:>4} clients: {level.requests} requests in {level.seconds} s, p50 {level.p50_ms} ms, "
+        f"p95 {level.p95_ms} ms, p99 {level.p99_ms} ms, {level.rps} req/s, {level.errors} errors"
+        + (f", RSS {rss[0]}→{rss[-1]} MB" if rss else ""))
+    return level
+
+
+def run_web_bench(base: str, levels: list[int], requests: int, *, pid: int | None = None, token: str | None = None,
+                  warmup: int = 1, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Each level of concurrency in turn, ``requests`` requests each (after ``warmup`` passes of
+    the mix by one client, so the first level is not the one that fills the caches)."""
+    async def main() -> dict[str, Any]:
+        if warmup:
+            await _level(base, 1, warmup * len(MIX), None, token, MIX, lambda _: None)
+        results = [await _level(base, n, requests, pid, token, MIX, log) for n in levels]
+        return {"base": base, "mix": MIX, "targets": TARGETS, "levels": [asdict(r) for r in results],
+                "verdict": verdict(results)}
+
+    return asyncio.run(main())
+
+
+def verdict(levels: list[Level]) -> str:
+    at = next((lv for lv in levels if lv.clients == TARGETS["clients"]), None)
+    if at is None:
+        return f"no level of {TARGETS['clients']} clients: the targets are not checked"
+    misses = [f"p95 {at.p95_ms} ms > {TARGETS['p95_ms']:g}" if at.p95_ms > TARGETS["p95_ms"] else "",
+              f"p99 {at.p99_ms} ms > {TARGETS['p99_ms']:g}" if at.p99_ms > TARGETS["p99_ms"] else "",
+              f"{at.errors} errors" if at.errors else ""]
+    misses = [m for m in misses if m]
+    return "targets met at 50 clients" if not misses else "targets missed at 50 clients: " + "; ".join(misses)
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    lines = [f"Desk at {report['base']}, a mix of {len(report['mix'])} pages and answers", "",
+             "| clients | requests | p50 ms | p95 ms | p99 ms | max ms | req/s | errors | server RSS MB (first → last, max) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for lv in report["levels"]:
+        rss = lv["rss_mb"]
+        memory = f"{rss[0]} → {rss[-1]}, max {max(rss)}" if rss else "-"
+        lines.append(f"| {lv['clients']} | {lv['requests']} | {lv['p50_ms']} | {lv['p95_ms']} | {lv['p99_ms']} | "
+                     f"{lv['max_ms']} | {lv['rps']} | {lv['errors']} | {memory} |")
+    lines += ["", report["verdict"] + f" (targets: p95 < {TARGETS['p95_ms']:g} ms, p99 < {TARGETS['p99_ms']:g} ms, "
+              f"0 errors at {TARGETS['clients']} clients)"]
+    for lv in report["levels"]:
+        if lv["error_examples"]:
+            lines.append(f"errors at {lv['clients']} clients, e.g.: {'; '.join(lv['error_examples'])}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The desk's routes, one router per part: questions, entities, Cypher, review, accounts."""

@@ -1,0 +1,126 @@
+"""Serving many, on both engines: answers cached by (question, parameters, graph version) and
+never stale after a load; charts made once per cached answer; the Cypher box and MCP's
+``cypher_read`` stop reading at the row cap; MCP over streamable HTTP behind a token."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+
+def test_answers_are_cached_until_the_graph_changes(empty_kb, tmp_path):
+    from kb.web.service import Desk
+
+    empty_kb.load()
+    desk = Desk(empty_kb)
+    a = desk.ask("production_history", {"iso3": "CHN"})
+    assert a.rows, "the bundled KB has China's production"
+    assert desk.ask("production_history", {"iso3": "CHN"}) is a  # the same answer object: cached
+    assert desk.ask("production_history", {"iso3": "AUS"}) is not a  # other parameters, other answer
+    chart = desk.chart(a)
+    assert chart and desk.chart(desk.ask("production_history", {"iso3": "CHN"})) is chart
+    version = empty_kb.graph_version()
+    empty_kb.write("MATCH (p:Production)-[:OF_COUNTRY]->(:Country {iso3: 'CHN'}) DETACH DELETE p")
+    assert desk.ask("production_history", {"iso3": "CHN"}) is a  # a raw write is not a load: still cached
+    empty_kb.load()  # a load bumps the version: the next answer is read again
+    assert empty_kb.graph_version() != version
+    b = desk.ask("production_history", {"iso3": "CHN"})
+    assert b is not a and b.rows == a.rows  # (the load put the deleted figures back)
+
+
+def test_text_parameters_are_typed_once(loaded_kb):
+    from kb.errors import QueryError
+    from kb.web.service import Desk
+
+    desk = Desk(loaded_kb)
+    q = desk.question("alternative_suppliers")
+    typed = desk.typed(q, [("importer", "Japan"), ("symbol", "Dy"), ("exclude", ""), ("_sort", "x")])
+    assert typed == {"importer": "Japan", "symbol": "Dy"}  # an empty value: the default
+    with pytest.raises(QueryError, match="given more than once"):
+        desk.typed(q, [("importer", "Japan"), ("importer", "Korea")])
+    r = desk.question("restriction_impact")  # a list parameter: repeated keys and commas add up
+    assert desk.typed(r, [("elements", "Dy,Tb"), ("elements", "Nd")])["elements"] == ["Dy", "Tb", "Nd"]
+    with pytest.raises(QueryError, match="unknown parameter 'nope'"):
+        desk.typed(q, [("nope", "1")])
+    with pytest.raises(QueryError, match="must be int"):
+        desk.typed(desk.question("top_producers"), [("year", "twenty")])
+
+
+@pytest.mark.parametrize("statement", [
+    "UNWIND range(1, 10000000) AS x RETURN x",  # 10^7 rows: read whole, minutes and gigabytes
+    "MATCH (a:Element), (b:Element), (c:Element), (d:Element), (e:Element), (f:Element) "
+    "RETURN a.symbol AS a, b.symbol AS b, c.symbol AS c, d.symbol, e.symbol AS e, f.symbol AS f",
+])
+def test_cypher_stops_reading_at_the_cap(loaded_kb, statement):
+    from kb.web.service import Desk
+
+    res = Desk(loaded_kb, row_cap=7, time_limit=20).cypher(statement)
+    assert not res.error, res.error
+    assert len(res.rows) == 7 and res.truncated
+    assert res.columns == list(res.rows[0])
+    if "MATCH" in statement:  # the columns in the order the statement names them
+        assert res.columns == ["a", "b", "c", "d.symbol", "e", "f"]
+
+
+def test_cypher_under_the_cap_is_whole_and_in_order(loaded_kb):
+    from kb.web.service import Desk
+
+    res = Desk(loaded_kb, row_cap=100).cypher("MATCH (e:Element) RETURN e.symbol AS z, e.name AS a ORDER BY z")
+    expected = loaded_kb.read("MATCH (e:Element) RETURN e.symbol AS z, e.name AS a ORDER BY z")
+    assert not res.truncated and res.rows == expected and res.columns == ["z", "a"]
+    refused = Desk(loaded_kb).cypher("MATCH (e:Element) SET e.name = 'x' RETURN e")
+    assert refused.refused and loaded_kb.read("MATCH (e:Element {name: 'x'}) RETURN count(e) AS n") == [{"n": 0}]
+
+
+def test_mcp_over_streamable_http_behind_a_token(loaded_kb, tmp_path):
+    import anyio
+    import httpx
+    import uvicorn
+    from mcp.client.session import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    from kb.engines.base import free_port
+    from kb.web.auth import Users
+    from kb.web.mcp import http_app
+
+    users = Users(tmp_path / "users.yaml")
+    users.add("robot", "a long password")
+    token = users.new_token("robot")
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(http_app(loaded_kb, users, row_cap=3), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise AssertionError("the MCP server did not start")
+            threading.Event().wait(0.05)
+        # no token, a wrong token: 401 before MCP
+        assert httpx.post(url, json={}).status_code == 401
+        assert httpx.post(url, json={}, headers={"authorization": "Bearer nope"}).status_code == 401
+
+        async def run() -> None:
+            async with httpx.AsyncClient(headers={"authorization": f"Bearer {token}"}) as http, \
+                    streamable_http_client(url, http_client=http) as (read, write, *_), \
+                    ClientSession(read, write) as session:
+                await session.initialize()
+                names = {t.name for t in (await session.list_tools()).tools}
+                assert {"alternative_suppliers", "cypher_read", "entity"} <= names
+                r = await session.call_tool("alternative_suppliers", {"importer": "Japan", "symbol": "Dy"})
+                rows = json.loads(r.content[0].text)["rows"]
+                assert rows == json.loads(loaded_kb.ask("alternative_suppliers", {"importer": "JPN", "symbol": "Dy"}).to_json())
+                capped = await session.call_tool("cypher_read", {"statement": "UNWIND range(1, 10000000) AS x RETURN x"})
+                body = json.loads(capped.content[0].text)
+                assert body["truncated"] is True and len(body["rows"]) == 3
+                refused = await session.call_tool("cypher_read", {"statement": "CREATE (:Intruder) RETURN 1"})
+                assert refused.is_error
+
+        anyio.run(run)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+    assert loaded_kb.read("MATCH (n:Intruder) RETURN count(n) AS n") == [{"n": 0}]
