@@ -21,6 +21,7 @@ from kb.cli import (  # noqa: F401  (each registers its commands)
     query,
     review,
     serve,
+    watch,
 )
 from kb.cli.common import app, err
 from kb.errors import DataError, KBError

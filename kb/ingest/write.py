@@ -123,19 +123,23 @@ def _write_article(backend: Any, article: Article, source_id: str, mentions: lis
 
 
 def ingest(kb: Any, paths: Iterable[str | Path], title: str | None = None, date: str | None = None,
-           publisher: str | None = None, *, dry_run: bool = False) -> IngestReport:
+           publisher: str | None = None, *, dry_run: bool = False, url: str | None = None,
+           fallback_title: str | None = None, fallback_date: str | None = None) -> IngestReport:
     """Read articles (files, or folders of .txt/.html files), record each as a news
     ``Source`` and link it to the entities it mentions. Every article is read before
     anything is written; ingesting an article again changes nothing.
 
-    ``title`` is only accepted for a single article; ``date`` and ``publisher`` apply to all.
+    ``title`` is only accepted for a single article; ``date`` and ``publisher`` apply to all;
+    ``url``, ``fallback_title`` and ``fallback_date`` (what a feed says of its item, used where
+    the page does not say it) are for a single article too (`kb watch`).
     Raises `IngestError` for a missing file, an article without a date, or an id that
     belongs to a curated Source."""
     t0 = time.perf_counter()
     files = article_paths(paths)
-    if title and len(files) > 1:
+    if (title or url or fallback_title or fallback_date) and len(files) > 1:
         raise IngestError(f"--title names one article, but {len(files)} were given")
-    articles = [read_article(f, title=title, date=date, publisher=publisher) for f in files]
+    articles = [read_article(f, title=title, date=date, publisher=publisher, url=url, fallback_title=fallback_title,
+                             fallback_date=fallback_date) for f in files]
     ids = [a.id for a in articles]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
