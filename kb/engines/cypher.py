@@ -158,3 +158,15 @@ def ingest_mark_accepted() -> str:
 def ingest_mark_rejected() -> str:
     """Mark candidate ``$id`` rejected, with ``$reason``."""
     return "MATCH (c:CandidateClaim {id: $id}) SET c.status = 'rejected', c.reason = $reason"
+
+
+def ingest_facility_context() -> str:
+    """Each facility with its kind, region, operator (id) and country (iso3), and each
+    organisation's kind: what lets a claim's subject be "its refinery near Kuantan"."""
+    return ("MATCH (f:Facility) OPTIONAL MATCH (o:Organisation)-[:OPERATES]->(f) "
+            "OPTIONAL MATCH (f)-[:LOCATED_IN]->(c:Country) "
+            "RETURN 'Facility' AS label, f.id AS id, properties(f).kind AS kind, properties(f).region AS region, "
+            "collect(DISTINCT o.id) AS operators, collect(DISTINCT c.iso3) AS countries "
+            "UNION ALL MATCH (o:Organisation) "
+            "RETURN 'Organisation' AS label, o.id AS id, properties(o).kind AS kind, null AS region, "
+            "[] AS operators, [] AS countries")

@@ -117,6 +117,9 @@ class Lexicon:
     agreements: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {date, countries, organisations}
     ambiguous: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     form_count: int = 0
+    #: facility id -> {kind, region, operators, countries}; organisation id -> kind (for claim subjects)
+    facilities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    org_kinds: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, entities: Sequence[dict[str, Any]], agreements: dict[str, dict[str, Any]] | None = None) -> Lexicon:
@@ -179,6 +182,13 @@ def load_lexicon(kb: Any) -> Lexicon:
     parties = kb.read(cq.ingest_agreement_parties())
     agreements = {r["id"]: {"date": r["date"], "countries": set(r["countries"]),
                             "organisations": set(r["organisations"])} for r in parties}
-    return Lexicon.build(entities, agreements)
+    lexicon = Lexicon.build(entities, agreements)
+    for r in kb.read(cq.ingest_facility_context()):
+        if r["label"] == "Facility":
+            lexicon.facilities[r["id"]] = {"kind": r["kind"], "region": r["region"] or "",
+                                           "operators": set(r["operators"]), "countries": set(r["countries"])}
+        elif r["kind"]:
+            lexicon.org_kinds[r["id"]] = r["kind"]
+    return lexicon
 
 

@@ -104,8 +104,10 @@ def _write_article(backend: Any, article: Article, source_id: str, mentions: lis
                                    [{"a": c["key"], "b": source_id, "props": {}} for c in claims])
     about: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in claims:
+        subject = c["props"].get("subject")
         for label, key in c["about"]:
-            about[label].append({"a": c["key"], "b": key, "props": {"sources": [source_id]}})
+            role = "subject" if subject == f"{label}:{key}" else "context"
+            about[label].append({"a": c["key"], "b": key, "props": {"sources": [source_id], "role": role}})
     for label, rows in sorted(about.items()):
         total += backend.write_batches(_rel("ABOUT", "CandidateClaim", label), rows)
 
@@ -164,7 +166,7 @@ def ingest(kb: Any, paths: Iterable[str | Path], title: str | None = None, date:
         sid = article.id
         mentions = find_mentions(article.text, lexicon)
         mentions += agreement_mentions(article, mentions, lexicon)
-        claims = candidate_claims(article, sid, [m for m in mentions if m.via == "name"])
+        claims = candidate_claims(article, sid, [m for m in mentions if m.via == "name"], lexicon)
         if not dry_run:
             report.counters += _write_article(kb.backend, article, sid, mentions, claims, sorted(same_as[sid]))
         counts: dict[str, int] = defaultdict(int)
