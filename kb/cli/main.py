@@ -22,6 +22,7 @@ from kb.cli import (  # noqa: F401  (each registers its commands)
     review,
     serve,
     users,
+    watch,
 )
 from kb.cli.common import app, err
 from kb.errors import DataError, KBError

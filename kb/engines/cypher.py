@@ -138,3 +138,114 @@ def desk_merged() -> str:
 def count_nodes() -> str:
     """How many nodes the graph holds (``kb serve`` says so when it starts)."""
     return "MATCH (n) RETURN count(n) AS n"
+
+
+# --- ingest (news helper)
+# The statements of `kb.ingest` (articles, their mentions and candidate claims, review): named
+# functions, so the ingest modules hold no Cypher text. Values always reach them as parameters.
+
+def _key_expr(var: str) -> str:
+    """An entity's ``"Label|key"`` in Cypher (its natural key, whatever its label)."""
+    keys = [*sorted(set(NODE_KEYS.values()) - {"id"}), "id"]
+    return f"labels({var})[0] + '|' + toString(coalesce({', '.join(f'{var}.{k}' for k in keys)}))"
+
+
+def ingest_merge_source() -> str:
+    """MERGE an ingested article's ``Source`` on its id and set its properties (``$rows`` of ``{key, props}``)."""
+    return unwind(f"MERGE {key_pattern('s', 'Source', 'row.key')} SET s += row.props")
+
+
+def ingest_merge_candidates() -> str:
+    """MERGE candidate claims on their id; a new one is a ``candidate``, a reviewed one keeps its status."""
+    return unwind(f"MERGE {key_pattern('c', 'CandidateClaim', 'row.key')} "
+                  "ON CREATE SET c.status = 'candidate' SET c += row.props")
+
+
+def ingest_rel(rtype: str, a_label: str, b_label: str) -> str:
+    """MERGE one relationship per ``$rows`` element ``{a, b, props}`` (ends by natural key)."""
+    return unwind(merge_rel(rtype, a_label, b_label))
+
+
+def ingest_drop_stale_mentions() -> str:
+    """Delete the MENTIONS of Source ``$id`` whose entity (``"Label|key"``) is not in ``$keep``."""
+    return f"MATCH (:Source {{id: $id}})-[r:MENTIONS]->(e) WHERE NOT (({_key_expr('e')}) IN $keep) DELETE r"
+
+
+def ingest_drop_stale_candidates() -> str:
+    """Delete the unreviewed candidate claims of Source ``$id`` whose id is not in ``$keep``."""
+    return ("MATCH (:Source {id: $id})-[:SUGGESTS]->(c:CandidateClaim) WHERE c.status = 'candidate' "
+            "AND NOT (c.id IN $keep) DETACH DELETE c")
+
+
+def ingest_drop_stale_about() -> str:
+    """Delete ABOUT links of unreviewed candidates of Source ``$id`` not in ``$keep`` (``"claim>Label|key"``)."""
+    return (f"MATCH (:Source {{id: $id}})-[:SUGGESTS]->(c:CandidateClaim)-[r:ABOUT]->(e) "
+            f"WHERE c.status = 'candidate' AND NOT ((c.id + '>' + {_key_expr('e')}) IN $keep) DELETE r")
+
+
+def ingest_source_origins() -> str:
+    """The origin of each Source whose id is in ``$ids``."""
+    return "MATCH (s:Source) WHERE s.id IN $ids RETURN s.id AS id, properties(s).origin AS origin"
+
+
+def ingest_curated_sources_on() -> str:
+    """Curated (not ingested) Sources dated one of ``$dates``: id, title, date."""
+    return ("MATCH (s:Source) WHERE s.date IN $dates AND coalesce(properties(s).origin, '') <> 'ingest' "
+            "RETURN s.id AS id, s.title AS title, s.date AS date")
+
+
+def ingest_lexicon_names() -> str:
+    """Every named entity: label, keys, name/title and aliases (``properties(n).x``: no warning
+    on Neo4j for a key no node has yet)."""
+    return ("MATCH (n) WHERE n.names_lc IS NOT NULL WITH n, properties(n) AS p "
+            "RETURN labels(n)[0] AS label, p.iso3 AS iso3, p.symbol AS symbol, p.code AS code, p.id AS id, "
+            "p.name AS name, p.title AS title, p.aliases AS aliases")
+
+
+def ingest_agreement_parties() -> str:
+    """Each agreement with its date, party countries (iso3) and party organisations (id)."""
+    return ("MATCH (a:Agreement) OPTIONAL MATCH (c:Country)-[:PARTY_TO]->(a) "
+            "WITH a, collect(c.iso3) AS countries OPTIONAL MATCH (o:Organisation)-[:PARTY_TO]->(a) "
+            "RETURN a.id AS id, a.date AS date, countries, collect(o.id) AS organisations")
+
+
+def ingest_candidates() -> str:
+    """Candidate claims (``$status`` or all when null) with their sentence, entities and article."""
+    return ("MATCH (c:CandidateClaim)-[:SOURCED_FROM]->(s:Source) "
+            "WHERE $status IS NULL OR c.status = $status "
+            "OPTIONAL MATCH (c)-[:ABOUT]->(e) "
+            "WITH c, s, e ORDER BY coalesce(e.iso3, e.symbol, e.code, e.id) "
+            "WITH c, s, collect(coalesce(e.iso3, e.symbol, e.code, e.id)) AS about "
+            "RETURN c.id AS id, c.status AS status, properties(c).cue AS cue, properties(c).quantity AS quantity, "
+            "properties(c).unit AS unit, c.text AS text, about, s.id AS source, s.date AS date, s.title AS title, "
+            "properties(c).record AS record, properties(c).becomes AS becomes, properties(c).subject AS subject, "
+            "properties(c).subject_name AS subject_name, properties(c).match AS match, "
+            "properties(c).offset AS offset ORDER BY date, source, c.offset")
+
+
+def ingest_candidate() -> str:
+    """One candidate claim (``$id``) and its article: both nodes' properties."""
+    return ("MATCH (c:CandidateClaim {id: $id})-[:SOURCED_FROM]->(s:Source) "
+            "RETURN properties(c) AS c, properties(s) AS s")
+
+
+def ingest_mark_accepted() -> str:
+    """Mark candidate ``$id`` accepted as ``$record`` written to ``$file``."""
+    return "MATCH (c:CandidateClaim {id: $id}) SET c.status = 'accepted', c.record = $record, c.file = $file"
+
+
+def ingest_mark_rejected() -> str:
+    """Mark candidate ``$id`` rejected, with ``$reason``."""
+    return "MATCH (c:CandidateClaim {id: $id}) SET c.status = 'rejected', c.reason = $reason"
+
+
+def ingest_facility_context() -> str:
+    """Each facility with its kind, region, operator (id) and country (iso3), and each
+    organisation's kind: what lets a claim's subject be "its refinery near Kuantan"."""
+    return ("MATCH (f:Facility) OPTIONAL MATCH (o:Organisation)-[:OPERATES]->(f) "
+            "OPTIONAL MATCH (f)-[:LOCATED_IN]->(c:Country) "
+            "RETURN 'Facility' AS label, f.id AS id, properties(f).kind AS kind, properties(f).region AS region, "
+            "collect(DISTINCT o.id) AS operators, collect(DISTINCT c.iso3) AS countries "
+            "UNION ALL MATCH (o:Organisation) "
+            "RETURN 'Organisation' AS label, o.id AS id, properties(o).kind AS kind, null AS region, "
+            "[] AS operators, [] AS countries")

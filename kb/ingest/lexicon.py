@@ -10,6 +10,7 @@ from typing import Any
 
 import ahocorasick
 
+from kb.engines import cypher as cq
 from kb.schema import NODE_KEYS
 
 # --------------------------------------------------------------------------- names
@@ -116,6 +117,9 @@ class Lexicon:
     agreements: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {date, countries, organisations}
     ambiguous: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     form_count: int = 0
+    #: facility id -> {kind, region, operators, countries}; organisation id -> kind (for claim subjects)
+    facilities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    org_kinds: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, entities: Sequence[dict[str, Any]], agreements: dict[str, dict[str, Any]] | None = None) -> Lexicon:
@@ -164,12 +168,7 @@ class Lexicon:
 
 def load_lexicon(kb: Any) -> Lexicon:
     """The names of every entity in the graph (one query) and the parties of agreements."""
-    rows = kb.read(
-        # properties(n).x: a key no node has yet is no warning on Neo4j
-        "MATCH (n) WHERE n.names_lc IS NOT NULL WITH n, properties(n) AS p "
-        "RETURN labels(n)[0] AS label, p.iso3 AS iso3, p.symbol AS symbol, p.code AS code, p.id AS id, "
-        "p.name AS name, p.title AS title, p.aliases AS aliases"
-    )
+    rows = kb.read(cq.ingest_lexicon_names())
     entities = []
     for r in rows:
         label = r["label"]
@@ -180,13 +179,16 @@ def load_lexicon(kb: Any) -> Lexicon:
         if label == "Dispute":
             forms.append(r["code"])  # "DS431" is how the press names a dispute
         entities.append({"label": label, "key": key, "name": r["name"] or r["title"] or key, "forms": forms})
-    parties = kb.read(
-        "MATCH (a:Agreement) OPTIONAL MATCH (c:Country)-[:PARTY_TO]->(a) "
-        "WITH a, collect(c.iso3) AS countries OPTIONAL MATCH (o:Organisation)-[:PARTY_TO]->(a) "
-        "RETURN a.id AS id, a.date AS date, countries, collect(o.id) AS organisations"
-    )
+    parties = kb.read(cq.ingest_agreement_parties())
     agreements = {r["id"]: {"date": r["date"], "countries": set(r["countries"]),
                             "organisations": set(r["organisations"])} for r in parties}
-    return Lexicon.build(entities, agreements)
+    lexicon = Lexicon.build(entities, agreements)
+    for r in kb.read(cq.ingest_facility_context()):
+        if r["label"] == "Facility":
+            lexicon.facilities[r["id"]] = {"kind": r["kind"], "region": r["region"] or "",
+                                           "operators": set(r["operators"]), "countries": set(r["countries"])}
+        elif r["kind"]:
+            lexicon.org_kinds[r["id"]] = r["kind"]
+    return lexicon
 
 

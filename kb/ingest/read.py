@@ -234,11 +234,14 @@ _SLUG_STOP = {"a", "an", "the", "to", "of", "on", "in", "and", "for", "with", "a
 
 
 def read_article(path: str | Path, *, title: str | None = None, date: str | None = None,
-                 publisher: str | None = None) -> Article:
+                 publisher: str | None = None, url: str | None = None, fallback_title: str | None = None,
+                 fallback_date: str | None = None) -> Article:
     """Read one .txt or .html article: strip boilerplate, find title and date.
 
-    Options win over what the text says. Raises `IngestError` when the file cannot be
-    read or no date is found and none is given."""
+    Options win over what the text says; the ``fallback_*`` values (a feed's title and date
+    for the item) only fill what the text does not say; ``url`` is where the article was
+    read, used when the page names no canonical URL. Raises `IngestError` when the file
+    cannot be read or no date is found and none is given."""
     p = Path(path)
     kind = SUFFIXES.get(p.suffix.lower())
     if kind is None:
@@ -288,10 +291,10 @@ def read_article(path: str | Path, *, title: str | None = None, date: str | None
                                                    "publish-date", "dc.date", "time") if k in meta and parse_date(meta[k])),
                      None)
 
-    chosen_title = title or found_title or meta.get("og:title") or meta.get("title")
+    chosen_title = title or found_title or meta.get("og:title") or meta.get("title") or fallback_title
     if not chosen_title:
         raise IngestError(f"{p}: no title found; pass --title")
-    chosen_date = date or meta_date or found_date
+    chosen_date = date or meta_date or found_date or fallback_date
     if not chosen_date:
         raise IngestError(f"{p}: no date found in the text; pass --date YYYY-MM-DD")
     try:
@@ -318,7 +321,7 @@ def read_article(path: str | Path, *, title: str | None = None, date: str | None
         pos += len(b)
     return Article(file=p.name, title=" ".join(chosen_title.split()), date=chosen_date,
                    publisher=chosen_publisher, text=text,
-                   url=meta.get("canonical") or meta.get("og:url"), boilerplate=removed, blocks=spans,
+                   url=meta.get("canonical") or meta.get("og:url") or url, boilerplate=removed, blocks=spans,
                    body_start=spans[1][0] if title_at and len(spans) > 1 else 0)
 
 

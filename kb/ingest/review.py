@@ -29,6 +29,7 @@ import yaml
 from pydantic import ValidationError
 
 from kb.core import bundled_data_dir
+from kb.engines import cypher as cq
 from kb.errors import DataError
 from kb.ingest.errors import IngestError
 from kb.schema import Agreement, Event, Measure, Record, Source
@@ -56,21 +57,12 @@ def candidates(kb: Any, status: str | None = "candidate") -> list[dict[str, Any]
     ``status`` None lists all."""
     if status is not None and status not in STATUSES:
         raise ReviewError(f"status {status!r} is not one of {', '.join(STATUSES)}")
-    rows = kb.read(
-        "MATCH (c:CandidateClaim)-[:SOURCED_FROM]->(s:Source) "
-        "WHERE $status IS NULL OR c.status = $status "
-        "OPTIONAL MATCH (c)-[:ABOUT]->(e) "
-        "WITH c, s, e ORDER BY coalesce(e.iso3, e.symbol, e.code, e.id) "
-        "WITH c, s, collect(coalesce(e.iso3, e.symbol, e.code, e.id)) AS about "
-        "RETURN c.id AS id, c.status AS status, properties(c).cue AS cue, properties(c).quantity AS quantity, "
-        "properties(c).unit AS unit, c.text AS text, about, s.id AS source, s.date AS date, s.title AS title, "
-        "properties(c).record AS record ORDER BY date, source, c.offset", {"status": status})
+    rows = kb.read(cq.ingest_candidates(), {"status": status})
     return [dict(r) for r in rows]
 
 
 def _claim(kb: Any, claim_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    rows = kb.read("MATCH (c:CandidateClaim {id: $id})-[:SOURCED_FROM]->(s:Source) "
-                   "RETURN properties(c) AS c, properties(s) AS s", {"id": claim_id})
+    rows = kb.read(cq.ingest_candidate(), {"id": claim_id})
     if not rows:
         raise ReviewError(f"no candidate claim {claim_id!r} (see `kb review list`)")
     return dict(rows[0]["c"]), dict(rows[0]["s"])
@@ -182,7 +174,7 @@ def accept(kb: Any, claim_id: str, kind: str, sets: list[str], out: Path, *, dat
     out.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
         (out / name).write_text(text, encoding="utf-8")
-    kb.write("MATCH (c:CandidateClaim {id: $id}) SET c.status = 'accepted', c.record = $record, c.file = $file",
+    kb.write(cq.ingest_mark_accepted(),
              {"id": claim_id, "record": f"{kind}:{rec.key()}", "file": str(record_file)})
     return Accepted(claim_id, kind, rec.key(), record_file, source_file)
 
@@ -192,6 +184,6 @@ def reject(kb: Any, claim_id: str, reason: str | None = None) -> str:
     claim, _ = _claim(kb, claim_id)
     if claim.get("status") == "accepted":
         raise ReviewError(f"{claim_id} was accepted as {claim.get('record')}; remove that record instead")
-    kb.write("MATCH (c:CandidateClaim {id: $id}) SET c.status = 'rejected', c.reason = $reason",
+    kb.write(cq.ingest_mark_rejected(),
              {"id": claim_id, "reason": reason})
     return claim_id

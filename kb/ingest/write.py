@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.engines import Counters
-from kb.engines.cypher import merge_rel, unwind
+from kb.engines import cypher as cq
 from kb.ingest.claims import candidate_claims
 from kb.ingest.errors import IngestError
 from kb.ingest.lexicon import _fold, load_lexicon
@@ -64,12 +64,7 @@ def _checked(label: str | None = None, rtype: str | None = None) -> None:
 
 
 def _rel(rtype: str, a: str, b: str) -> str:
-    return unwind(merge_rel(rtype, a, b))
-
-
-#: an entity's "Label|key" in Cypher, for the clean-up of what an article no longer says
-_KEY_EXPR = "labels(e)[0] + '|' + toString(coalesce({}))".format(
-    ", ".join(f"e.{k}" for k in [*sorted(set(NODE_KEYS.values()) - {"id"}), "id"]))
+    return cq.ingest_rel(rtype, a, b)
 
 
 def _title_key(title: str) -> str:
@@ -85,7 +80,7 @@ def _write_article(backend: Any, article: Article, source_id: str, mentions: lis
              "origin": "ingest", "text": article.text, "sha256": article.sha256, "url": article.url,
              "same_as": same_as or None}
     total += backend.write_batches(
-        "UNWIND $rows AS row MERGE (s:Source {id: row.key}) SET s += row.props",
+        cq.ingest_merge_source(),
         [{"key": source_id, "props": {k: v for k, v in props.items() if v is not None}}])
 
     by_entity: dict[tuple[str, str], list[Mention]] = defaultdict(list)
@@ -101,8 +96,7 @@ def _write_article(backend: Any, article: Article, source_id: str, mentions: lis
         total += backend.write_batches(_rel("MENTIONS", "Source", label), rows)
 
     total += backend.write_batches(
-        "UNWIND $rows AS row MERGE (c:CandidateClaim {id: row.key}) "
-        "ON CREATE SET c.status = 'candidate' SET c += row.props",
+        cq.ingest_merge_candidates(),
         [{"key": c["key"], "props": c["props"]} for c in claims])
     total += backend.write_batches(_rel("SUGGESTS", "Source", "CandidateClaim"),
                                    [{"a": source_id, "b": c["key"], "props": {"sources": [source_id]}} for c in claims])
@@ -110,8 +104,10 @@ def _write_article(backend: Any, article: Article, source_id: str, mentions: lis
                                    [{"a": c["key"], "b": source_id, "props": {}} for c in claims])
     about: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in claims:
+        subject = c["props"].get("subject")
         for label, key in c["about"]:
-            about[label].append({"a": c["key"], "b": key, "props": {"sources": [source_id]}})
+            role = "subject" if subject == f"{label}:{key}" else "context"
+            about[label].append({"a": c["key"], "b": key, "props": {"sources": [source_id], "role": role}})
     for label, rows in sorted(about.items()):
         total += backend.write_batches(_rel("ABOUT", "CandidateClaim", label), rows)
 
@@ -120,44 +116,44 @@ def _write_article(backend: Any, article: Article, source_id: str, mentions: lis
     keep_c = [c["key"] for c in claims]
     keep_a = [f"{c['key']}>{label}|{key}" for c in claims for label, key in c["about"]]
     for query, params in (
-        (f"MATCH (:Source {{id: $id}})-[r:MENTIONS]->(e) WHERE NOT (({_KEY_EXPR}) IN $keep) DELETE r", {"keep": keep_m}),
-        ("MATCH (:Source {id: $id})-[:SUGGESTS]->(c:CandidateClaim) WHERE c.status = 'candidate' "
-         "AND NOT (c.id IN $keep) DETACH DELETE c", {"keep": keep_c}),
-        (f"MATCH (:Source {{id: $id}})-[:SUGGESTS]->(c:CandidateClaim)-[r:ABOUT]->(e) "
-         f"WHERE c.status = 'candidate' AND NOT ((c.id + '>' + {_KEY_EXPR}) IN $keep) DELETE r", {"keep": keep_a}),
+        (cq.ingest_drop_stale_mentions(), {"keep": keep_m}),
+        (cq.ingest_drop_stale_candidates(), {"keep": keep_c}),
+        (cq.ingest_drop_stale_about(), {"keep": keep_a}),
     ):
         total += backend.write(query, {"id": source_id, **params})[1]
     return total
 
 
 def ingest(kb: Any, paths: Iterable[str | Path], title: str | None = None, date: str | None = None,
-           publisher: str | None = None, *, dry_run: bool = False) -> IngestReport:
+           publisher: str | None = None, *, dry_run: bool = False, url: str | None = None,
+           fallback_title: str | None = None, fallback_date: str | None = None) -> IngestReport:
     """Read articles (files, or folders of .txt/.html files), record each as a news
     ``Source`` and link it to the entities it mentions. Every article is read before
     anything is written; ingesting an article again changes nothing.
 
-    ``title`` is only accepted for a single article; ``date`` and ``publisher`` apply to all.
+    ``title`` is only accepted for a single article; ``date`` and ``publisher`` apply to all;
+    ``url``, ``fallback_title`` and ``fallback_date`` (what a feed says of its item, used where
+    the page does not say it) are for a single article too (`kb watch`).
     Raises `IngestError` for a missing file, an article without a date, or an id that
     belongs to a curated Source."""
     t0 = time.perf_counter()
     files = article_paths(paths)
-    if title and len(files) > 1:
+    if (title or url or fallback_title or fallback_date) and len(files) > 1:
         raise IngestError(f"--title names one article, but {len(files)} were given")
-    articles = [read_article(f, title=title, date=date, publisher=publisher) for f in files]
+    articles = [read_article(f, title=title, date=date, publisher=publisher, url=url, fallback_title=fallback_title,
+                             fallback_date=fallback_date) for f in files]
     ids = [a.id for a in articles]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise IngestError(f"two articles would share the id {dupes[0]} (same title and date)")
-    existing = {r["id"]: r["origin"] for r in kb.read(
-        "MATCH (s:Source) WHERE s.id IN $ids RETURN s.id AS id, properties(s).origin AS origin", {"ids": ids})}
+    existing = {r["id"]: r["origin"] for r in kb.read(cq.ingest_source_origins(), {"ids": ids})}
     curated = sorted(i for i, origin in existing.items() if origin != "ingest")
     if curated:
         raise IngestError(f"{curated[0]} is a curated Source; an ingested article may not overwrite it")
 
     # a curated Source for the same publication (same date, same title) is named, not merged
     same_as: dict[str, list[str]] = defaultdict(list)
-    for r in kb.read("MATCH (s:Source) WHERE s.date IN $dates AND coalesce(properties(s).origin, '') <> 'ingest' "
-                     "RETURN s.id AS id, s.title AS title, s.date AS date", {"dates": [a.date for a in articles]}):
+    for r in kb.read(cq.ingest_curated_sources_on(), {"dates": [a.date for a in articles]}):
         for a in articles:
             if a.date == r["date"] and _title_key(a.title) == _title_key(r["title"] or ""):
                 same_as[a.id].append(r["id"])
@@ -170,7 +166,7 @@ def ingest(kb: Any, paths: Iterable[str | Path], title: str | None = None, date:
         sid = article.id
         mentions = find_mentions(article.text, lexicon)
         mentions += agreement_mentions(article, mentions, lexicon)
-        claims = candidate_claims(article, sid, [m for m in mentions if m.via == "name"])
+        claims = candidate_claims(article, sid, [m for m in mentions if m.via == "name"], lexicon)
         if not dry_run:
             report.counters += _write_article(kb.backend, article, sid, mentions, claims, sorted(same_as[sid]))
         counts: dict[str, int] = defaultdict(int)
