@@ -45,6 +45,9 @@ HS_CODES: dict[str, str] = {
 }
 REE = ("La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Sc", "Y")
 STAGES: tuple[str, ...] = get_args(Stage)  # the schema's closed set
+#: how often each stage has a production series (mining most); every stage of the schema has a weight
+STAGE_WEIGHTS: tuple[int, ...] = tuple({"mining": 8, "separation": 3, "separation-light": 3, "separation-heavy": 2,
+                                        "metal": 2, "magnet": 2}.get(s, 1) for s in STAGES)
 AGREEMENT_KINDS = ("mou", "agreement", "framework", "offtake", "investment", "loan", "joint-venture")
 TRADE_YEARS = range(2000, 2025)
 EDITIONS = range(1990, 2026)  # statistical editions; each reports the five years before it
@@ -150,7 +153,7 @@ def generate(folder: str | Path, rels: int, seed: int = 42) -> Generated:
     while made < target:
         e = rng.choice(EDITIONS)
         y = e - rng.randrange(1, 6)
-        st = rng.choices(STAGES, (8, 3, 3, 2, 2))[0]
+        st = rng.choices(STAGES, STAGE_WEIGHTS)[0]
         g = groups.setdefault((e, y, st), {})
         iso = rng.choices(isos, cw)[0]
         if iso in g:
