@@ -193,6 +193,13 @@ def test_two_runs_against_the_recorded_publishers(empty_kb, tmp_path):
     k.load()
     with Site() as site:
         cfg = config(site.base, per_host=0.05)
+        # a dry run reads everything and writes neither the graph nor the state
+        checksum = k.stats()["checksum"]
+        dry = watch(k, cfg, state_dir=tmp_path / "watch", dry_run=True)
+        assert len([line for line in dry.lines if line.outcome == "ingested"]) == 5 and dry.articles
+        assert k.stats()["checksum"] == checksum and not (tmp_path / "watch" / "state.json").exists()
+        site.log.clear()
+
         first = watch(k, cfg, state_dir=tmp_path / "watch")
         got = outcomes(first)
         lines = "\n".join(line.text() for line in first.lines)

@@ -605,5 +605,4 @@ def _one_item(kb: Any, cfg: WatchConfig, feed: FeedConfig, item: Item, url: str,
     mark("ingested", u=final, source=art.id, sha256=article.sha256, page=str(page))
     if final != url:
         mark("moved", moved_to=final)
-    if not dry_run:
-        state.hashes[article.sha256] = final
+    state.hashes[article.sha256] = final  # in memory only on a dry run (the state is not saved)
