@@ -126,3 +126,22 @@ def test_held_out_articles(loaded_kb):
     print(f"\nheld-out: {m['articles']} articles: precision {m['precision']:.2f}, recall {m['recall']:.2f} "
           f"({m['tp']} right of {m['found']} found, {m['wanted']} labelled) {m['per']}")
     assert m["precision"] >= HELD_OUT_FLOOR and m["recall"] >= HELD_OUT_FLOOR, m["per"]
+
+
+def test_a_figure_goes_to_the_plant_its_sentence_is_about(loaded_kb):
+    """The issue's case in one sentence: Mt Weld is where the ore comes from, Australia context,
+    2025 a date; the figures are the Malaysian plant's ("its refinery near Kuantan")."""
+    lex = load_lexicon(loaded_kb)
+    text = ("Lynas to separate heavy rare earths in Malaysia\n\n"
+            "Lynas will spend A$25 million so that its refinery near Kuantan can separate up to 1,500 t/yr of heavy "
+            "rare earths from Mt Weld ore, mined in Australia, from 2025.")
+    title_end = text.index("\n")
+    a = Article("x.txt", "t", "2024-06-27", "p", text, blocks=[(0, title_end), (title_end + 2, len(text))],
+                body_start=title_end + 2)
+    mentions = find_mentions(text, lex)
+    rows = candidate_claims(a, "x", mentions, lex)
+    got = {(r["props"]["quantity"], r["props"]["unit"]): (r["props"]["subject"], r["props"]["becomes"]) for r in rows}
+    assert got == {(25e6, "AUD"): ("Facility:lynas-lamp", "investment"),
+                   (1500.0, "t/y"): ("Facility:lynas-lamp", "capacity")}, got
+    about = {e for r in rows for e in r["about"]}
+    assert {("Facility", "mount-weld"), ("Country", "AUS"), ("Organisation", "lynas")} <= about  # context

@@ -90,6 +90,8 @@ _KIND_WORDS = [
                               r"expansion|build)\b", re.I)),
 ]
 #: a yearly tonnage with these words is a capacity (what a plant can or will do), not a production
+#: money spent on a plant (its cost, capex, budget): the plant is the subject, not who pays
+_SPENT_ON = re.compile(r"\b(?:capex|capital (?:cost|expenditure)|costs?|budget|spend\w*|price tag)\b", re.I)
 _CAPACITY_WORDS = re.compile(r"\b(?:capacity|capable|designed|poised|able to|up to|expand\w*|will|expected to|expects?|"
                              r"plans?|aims?|target\w*|once)\b", re.I)
 _PRODUCTION_WORDS = re.compile(r"\b(?:produc\w*|output|mined|delivered|delivering|sold|exports?|imports?)\b", re.I)
@@ -101,7 +103,7 @@ _SPEECH = re.compile(r"^\W*[\w.’'&-]+(?:\s+[\w.’'&-]+){0,5}?\s+(?:previously
                      re.I)
 _FACILITY_REF = re.compile(r"\b(?P<det>its|the|this|their|a|an)\s+(?P<mods>(?:[\w-]+\s+){0,6}?)"
                            r"(?P<noun>refinery|plant|facility|circuit|project|mine|operations?|site)\b"
-                           r"(?:\s+(?:near|in|at)\s+(?P<place>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?))?", re.I)
+                           r"(?:\s+(?:near|in|at)\s+(?P<place>(?-i:[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)))?", re.I)
 _COMPANY_REF = re.compile(r"(?:\b(?:the|this)\s+(?:[\w-]+\s+){0,2}?(?:company|firm|miner|producer|group)\b|^\W*(?:It|Its)\b)",
                           re.I)
 _FROM_BEFORE = re.compile(r"\b(?:from|feed(?:stock)?\s+from|ore\s+from|sourced\s+from|sourcing[\w\s]{0,30}from)\s+(?:its\s+|the\s+)?$",
@@ -167,11 +169,12 @@ class _Context:
                     return fid
         operators = companies or ([self.company] if self.company else [])
         found = [fid for fid, f in lex.facilities.items() if fits(fid) and f["operators"] & set(operators)]
-        if countries:
-            found = [fid for fid in found if lex.facilities[fid]["countries"] & countries] or found
         place = (m.group("place") or "").lower()
-        if place and len(found) > 1:
-            found = [fid for fid in found if place in lex.facilities[fid]["region"].lower()] or found
+        at_place = [fid for fid in found if place and place in lex.facilities[fid]["region"].lower()]
+        if at_place:  # "its refinery near Kuantan": the place names the site, whatever else the sentence names
+            found = at_place
+        elif countries:
+            found = [fid for fid in found if lex.facilities[fid]["countries"] & countries] or found
         if len(found) > 1:
             seen = [fid for fid in found if fid in self.facilities]
             found = seen[-1:] if seen else found
@@ -222,11 +225,12 @@ def _subject(kind: str, cands: list[_Candidate], sentence: str, at: int, lexicon
         facilities = [c for c in usable if c.entity[0] == "Facility"]
         if facilities:
             return min(facilities, key=lambda c: abs(c.start - at))
-    else:  # money: a facility the sentence names, else the nearest company or facility after "X said"
+    else:  # money: a facility the sentence names (or pays for), else the nearest company or facility after "X said"
         speech = _SPEECH.match(sentence)
         head = speech.end() if speech else 0
         after = [c for c in usable if c.start >= head and rank(c) >= 2]
-        named = [c for c in after if c.via == "named" and c.entity[0] == "Facility"]
+        spent = kind == "investment" and _SPENT_ON.search(sentence[max(0, at - 80): at + 60]) is not None
+        named = [c for c in after if (c.via == "named" or spent) and c.entity[0] == "Facility"]
         if named:
             return min(named, key=lambda c: abs(c.start - at))
         if after:
