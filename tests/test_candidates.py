@@ -17,10 +17,13 @@ from kb.ingest import Article, agreement_mentions, candidate_claims, find_mentio
 
 LABELLED = Path(__file__).resolve().parent / "fixtures" / "articles" / "labelled"
 LABELS = yaml.safe_load((LABELLED / "labels.yaml").read_text(encoding="utf-8"))["articles"]
+#: labelled after the rules were written, before the extractor saw them
+HELD_OUT = yaml.safe_load((LABELLED / "held-out" / "labels.yaml").read_text(encoding="utf-8"))["articles"]
 
 #: floors the change must keep (measured: see the module docstring of kb.ingest.claims)
 PRECISION_FLOOR = 0.75
 RECALL_FLOOR = 0.75
+HELD_OUT_FLOOR = 0.5
 
 Claim = tuple[float | None, str | None, str, str]
 
@@ -59,21 +62,21 @@ def score(found: list[Claim], wanted: list[Claim]) -> tuple[int, int, int]:
     return tp, len(found), len(wanted)
 
 
-def measure(k: Any) -> dict[str, Any]:
+def measure(k: Any, labels: list[dict[str, Any]] = LABELS) -> dict[str, Any]:
     lexicon = load_lexicon(k)
     tp = n_found = n_wanted = 0
     per: dict[str, tuple[int, int, int]] = {}
-    for entry in LABELS:
+    for entry in labels:
         s = score([as_claim(r) for r in extracted(k, lexicon, entry)], expected(entry))
         per[entry["file"]] = s
         tp, n_found, n_wanted = tp + s[0], n_found + s[1], n_wanted + s[2]
     return {"precision": tp / n_found if n_found else 0.0, "recall": tp / n_wanted, "tp": tp,
-            "found": n_found, "wanted": n_wanted, "articles": len(LABELS), "per": per}
+            "found": n_found, "wanted": n_wanted, "articles": len(labels), "per": per}
 
 
 def test_labelled_set_is_real_and_sourced():
-    assert len(LABELS) >= 10
-    for entry in LABELS:
+    assert len(LABELS) >= 10 and len(HELD_OUT) >= 4
+    for entry in LABELS + HELD_OUT:
         assert (LABELLED / entry["file"]).is_file(), entry["file"]
         assert entry["url"].startswith("https://") and entry["publisher"]
         for c in entry["claims"]:
@@ -115,3 +118,30 @@ def test_quantities_in_sentences(sentence, value, unit):
     a = Article("x.txt", "Title line here", "2024-06-27", "p", text, blocks=[(0, 15), (17, len(text))], body_start=17)
     rows = candidate_claims(a, "x", find_mentions(text, lex), lex)
     assert [(r["props"]["quantity"], r["props"]["unit"]) for r in rows] == [(value, unit)]
+
+
+def test_held_out_articles(loaded_kb):
+    """The articles labelled after the rules were written: a lower floor, the figures printed."""
+    m = measure(loaded_kb, HELD_OUT)
+    print(f"\nheld-out: {m['articles']} articles: precision {m['precision']:.2f}, recall {m['recall']:.2f} "
+          f"({m['tp']} right of {m['found']} found, {m['wanted']} labelled) {m['per']}")
+    assert m["precision"] >= HELD_OUT_FLOOR and m["recall"] >= HELD_OUT_FLOOR, m["per"]
+
+
+def test_a_figure_goes_to_the_plant_its_sentence_is_about(loaded_kb):
+    """The issue's case in one sentence: Mt Weld is where the ore comes from, Australia context,
+    2025 a date; the figures are the Malaysian plant's ("its refinery near Kuantan")."""
+    lex = load_lexicon(loaded_kb)
+    text = ("Lynas to separate heavy rare earths in Malaysia\n\n"
+            "Lynas will spend A$25 million so that its refinery near Kuantan can separate up to 1,500 t/yr of heavy "
+            "rare earths from Mt Weld ore, mined in Australia, from 2025.")
+    title_end = text.index("\n")
+    a = Article("x.txt", "t", "2024-06-27", "p", text, blocks=[(0, title_end), (title_end + 2, len(text))],
+                body_start=title_end + 2)
+    mentions = find_mentions(text, lex)
+    rows = candidate_claims(a, "x", mentions, lex)
+    got = {(r["props"]["quantity"], r["props"]["unit"]): (r["props"]["subject"], r["props"]["becomes"]) for r in rows}
+    assert got == {(25e6, "AUD"): ("Facility:lynas-lamp", "investment"),
+                   (1500.0, "t/y"): ("Facility:lynas-lamp", "capacity")}, got
+    about = {e for r in rows for e in r["about"]}
+    assert {("Facility", "mount-weld"), ("Country", "AUS"), ("Organisation", "lynas")} <= about  # context

@@ -193,6 +193,13 @@ def test_two_runs_against_the_recorded_publishers(empty_kb, tmp_path):
     k.load()
     with Site() as site:
         cfg = config(site.base, per_host=0.05)
+        # a dry run reads everything and writes neither the graph nor the state
+        checksum = k.stats()["checksum"]
+        dry = watch(k, cfg, state_dir=tmp_path / "watch", dry_run=True)
+        assert len([line for line in dry.lines if line.outcome == "ingested"]) == 5 and dry.articles
+        assert k.stats()["checksum"] == checksum and not (tmp_path / "watch" / "state.json").exists()
+        site.log.clear()
+
         first = watch(k, cfg, state_dir=tmp_path / "watch")
         got = outcomes(first)
         lines = "\n".join(line.text() for line in first.lines)
@@ -266,3 +273,17 @@ def test_two_runs_against_the_recorded_publishers(empty_kb, tmp_path):
         third = outcomes(watch(k, cfg, state_dir=tmp_path / "watch", feeds=["trade-press"]))
         assert set(site.paths(before)) == {"/robots.txt", "/feed/"}
         assert len(third["seen"]) == 5 and third["filtered"] == ["gold-price-record/"]
+        # an item that failed (HTTP 503) is tried again on the next run, even when its feed answers 304
+        flaky = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item>'
+                 b"<title>Rare earths: Iluka's Eneabba refinery loan</title><link>" + site.base.encode()
+                 + b"/wire/iluka</link><pubDate>Fri, 20 Dec 2024 09:00:00 +0000</pubDate></item></channel></rss>")
+        site.add("/wire/ok.rss", body=flaky, ctype="application/rss+xml", conditional="1")
+        site.add("/wire/iluka", status=503, body=b"busy")
+        cfg2 = cfg.model_copy(update={"feeds": [*cfg.feeds, cfg.feeds[0].model_copy(
+            update={"name": "wire-ok", "url": f"{site.base}/wire/ok.rss", "publisher": "Kallanish"})]})
+        fourth = outcomes(watch(k, cfg2, state_dir=tmp_path / "watch", feeds=["wire-ok"]))
+        assert fourth["http-error"] == ["wire/iluka"] and "ingested" not in fourth
+        site.add("/wire/iluka", "pages/iluka-eneabba-loan.html")
+        fifth = outcomes(watch(k, cfg2, state_dir=tmp_path / "watch", feeds=["wire-ok"]))
+        assert fifth["not-modified"] == ["wire/ok.rss"]
+        assert fifth["duplicate"] == ["wire/iluka"]  # fetched again; the same text as the press corner's copy

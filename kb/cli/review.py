@@ -36,6 +36,7 @@ def list_command(
         return
     render([{"id": r["id"], "status": r["status"],
              "what": r["cue"] or (f"{r['quantity']:g} {r['unit']}" if r["quantity"] is not None else ""),
+             "becomes": r.get("becomes") or "", "subject": (r.get("subject") or "").split(":", 1)[-1],
              "about": r["about"], "sentence": r["text"], "article": r["source"]} for r in rows], fmt, out)
 
 

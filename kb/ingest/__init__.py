@@ -17,9 +17,13 @@ What is written, all by MERGE on natural keys (ingesting again changes nothing):
 * ``(:Source {id: 'article-<date>-<slug>', kind: 'news', origin: 'ingest', text, sha256, ...})``;
 * ``(:Source)-[:MENTIONS {count, offsets, forms, sources}]->(entity)``; ``offsets`` are
   character offsets into the Source's ``text`` and ``forms`` the text found at each;
-* ``(:Source)-[:SUGGESTS]->(:CandidateClaim {status: 'candidate', text, quantity, unit, ...})``,
-  the claim ``SOURCED_FROM`` the Source and ``ABOUT`` the entities of its sentence. Candidate
-  claims are for review; they never change curated figures.
+* ``(:Source)-[:SUGGESTS]->(:CandidateClaim {status: 'candidate', text, quantity, unit, subject,
+  becomes, ...})``, the claim ``SOURCED_FROM`` the Source and ``ABOUT`` the entities of its
+  sentence (``role: 'subject'`` for the one the figure is about, ``'context'`` for the others; see
+  `kb.ingest.claims`). Candidate claims are for review; they never change curated figures.
+
+`kb.ingest.watch` (``kb watch``) brings articles in by itself: one polite pass over RSS, Atom and
+sitemap feeds, each new article through `ingest`.
 
 How names are matched (deliberately, so short names do not fire on ordinary words):
 

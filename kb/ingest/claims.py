@@ -84,13 +84,16 @@ _MARKET_NOISE = re.compile(r"\b(?:pre-?market|market capitali[sz]ation|share pri
 #: what a figure would become, by the words around it (first match wins)
 _KIND_WORDS = [
     ("finance", re.compile(r"\b(?:revenue|receipts|sales|profit|earnings|loss|ebitda|cash flow|net income)\b", re.I)),
-    ("agreement", re.compile(r"\b(?:loans?|grants?|funding|financ\w*|commit\w*|offtake|agreements?|deals?|contracts?|"
+    ("agreement", re.compile(r"\b(?:loans?|grants?|funding|financ\w*|commit\w*|offtake|agree\w*|deals?|contracts?|"
                              r"awards?|preferred stock|stake|warrants?)\b", re.I)),
     ("investment", re.compile(r"\b(?:capex|capital (?:cost|expenditure)|costs?|budget|spend\w*|invest\w*|equity|"
                               r"expansion|build)\b", re.I)),
 ]
-_CAPACITY_WORDS = re.compile(r"\b(?:capacity|capable|designed|poised to produce|will produce|able to|up to|expand\w*)\b",
-                             re.I)
+#: a yearly tonnage with these words is a capacity (what a plant can or will do), not a production
+#: money spent on a plant (its cost, capex, budget): the plant is the subject, not who pays
+_SPENT_ON = re.compile(r"\b(?:capex|capital (?:cost|expenditure)|costs?|budget|spend\w*|price tag)\b", re.I)
+_CAPACITY_WORDS = re.compile(r"\b(?:capacity|capable|designed|poised|able to|up to|expand\w*|will|expected to|expects?|"
+                             r"plans?|aims?|target\w*|once)\b", re.I)
 _PRODUCTION_WORDS = re.compile(r"\b(?:produc\w*|output|mined|delivered|delivering|sold|exports?|imports?)\b", re.I)
 
 # --------------------------------------------------------------------------- references
@@ -98,14 +101,16 @@ _PRODUCTION_WORDS = re.compile(r"\b(?:produc\w*|output|mined|delivered|deliverin
 _SPEECH = re.compile(r"^\W*[\w.’'&-]+(?:\s+[\w.’'&-]+){0,5}?\s+(?:previously\s+|also\s+)?(?:said|says|stated|announced|"
                      r"expects|told|reported|confirmed|noted)(?:\s+(?:on\s+\w+|in a statement))?(?:\s+that)?\s+",
                      re.I)
-_FACILITY_REF = re.compile(r"\b(?P<det>its|the|this|their)\s+(?P<mods>(?:[\w-]+\s+){0,3}?)"
+_FACILITY_REF = re.compile(r"\b(?P<det>its|the|this|their|a|an)\s+(?P<mods>(?:[\w-]+\s+){0,6}?)"
                            r"(?P<noun>refinery|plant|facility|circuit|project|mine|operations?|site)\b"
-                           r"(?:\s+(?:near|in|at)\s+(?P<place>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?))?", re.I)
+                           r"(?:\s+(?:near|in|at)\s+(?P<place>(?-i:[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)))?", re.I)
 _COMPANY_REF = re.compile(r"(?:\b(?:the|this)\s+(?:[\w-]+\s+){0,2}?(?:company|firm|miner|producer|group)\b|^\W*(?:It|Its)\b)",
                           re.I)
 _FROM_BEFORE = re.compile(r"\b(?:from|feed(?:stock)?\s+from|ore\s+from|sourced\s+from|sourcing[\w\s]{0,30}from)\s+(?:its\s+|the\s+)?$",
                           re.I)
 _MINE_KINDS = {"mine", "deposit"}
+#: an introductory phrase before the sentence's subject ("Recognising ..., the government ...")
+_INTRO = re.compile(r"^\W*(?:\w+ing|With|After|Despite|Under|As part of|Following|Amid)\b[^,]{0,80},")
 _SUBJECT_LABELS = ("Facility", "Organisation", "Country")
 
 
@@ -152,6 +157,8 @@ class _Context:
         if lex is None or not lex.facilities:
             return None
         mine = m.group("noun").lower() == "mine"
+        if m.group("det").lower() in ("a", "an") and not countries:
+            return None  # "a new plant": only "a new plant in Malaysia" says which site
 
         def fits(fid: str) -> bool:
             return (lex.facilities[fid]["kind"] in _MINE_KINDS) == mine
@@ -162,11 +169,12 @@ class _Context:
                     return fid
         operators = companies or ([self.company] if self.company else [])
         found = [fid for fid, f in lex.facilities.items() if fits(fid) and f["operators"] & set(operators)]
-        if countries:
-            found = [fid for fid in found if lex.facilities[fid]["countries"] & countries] or found
         place = (m.group("place") or "").lower()
-        if place and len(found) > 1:
-            found = [fid for fid in found if place in lex.facilities[fid]["region"].lower()] or found
+        at_place = [fid for fid in found if place and place in lex.facilities[fid]["region"].lower()]
+        if at_place:  # "its refinery near Kuantan": the place names the site, whatever else the sentence names
+            found = at_place
+        elif countries:
+            found = [fid for fid in found if lex.facilities[fid]["countries"] & countries] or found
         if len(found) > 1:
             seen = [fid for fid in found if fid in self.facilities]
             found = seen[-1:] if seen else found
@@ -183,7 +191,11 @@ def _candidates(sentence: str, s_start: int, mentions: list[Mention], ctx: _Cont
         if any(s < m.end() and m.start() < e and label_ == "Facility"
                for (s, e), label_ in zip(named_spans, (mm.entity[0] for mm in mentions), strict=True)):
             continue  # "the Eneabba refinery": named
-        fid = ctx.resolve(m, companies, countries)
+        near = countries
+        if m.group("det").lower() in ("a", "an"):  # "a new facility in Malaysia": the country that follows
+            near = {mm.entity[1] for mm in mentions if mm.entity[0] == "Country"
+                    and m.end("noun") < mm.start - s_start <= m.end("noun") + 9}
+        fid = ctx.resolve(m, companies, near)
         if fid:
             out.append(_Candidate(m.start(), ("Facility", fid), m.group(0)))
     for m in _COMPANY_REF.finditer(sentence):
@@ -213,12 +225,29 @@ def _subject(kind: str, cands: list[_Candidate], sentence: str, at: int, lexicon
         facilities = [c for c in usable if c.entity[0] == "Facility"]
         if facilities:
             return min(facilities, key=lambda c: abs(c.start - at))
-    else:  # money: the sentence's own subject, after "X said"
+    else:  # money: a facility the sentence names (or pays for), else the nearest company or facility after "X said"
         speech = _SPEECH.match(sentence)
         head = speech.end() if speech else 0
-        first = next((c for c in usable if c.start >= head), None)
-        if first and rank(first) >= 2 and first.start < at:
-            return first
+        after = [c for c in usable if c.start >= head and rank(c) >= 2]
+        spent = kind == "investment" and _SPENT_ON.search(sentence[max(0, at - 80): at + 60]) is not None
+        named = [c for c in after if (c.via == "named" or spent) and c.entity[0] == "Facility"]
+        if named:
+            return min(named, key=lambda c: abs(c.start - at))
+        if after:
+            intro = _INTRO.match(sentence)
+
+            def distance(c: _Candidate) -> int:
+                d = abs(c.start - at)
+                between = sentence[min(c.start, at):max(c.start, at)]
+                if c.start > at and not re.search(r"\bby\s+(?:the\s+)?$", sentence[:c.start]):
+                    d += 50  # after the figure: a purpose ("for the project"), unless the agent ("by Iluka")
+                if ", which" in between or ", who" in between:
+                    d += 50  # another clause
+                if intro and c.start < intro.end():
+                    d += 50  # "Recognising the project's potential, ...": not the subject
+                return d
+
+            return min(after, key=lambda c: (distance(c), c.via != "named"))
     best = max(rank(c) for c in usable)
     top = [c for c in usable if rank(c) == best]
     return min(top, key=lambda c: (c.start > at, abs(c.start - at)))
@@ -305,6 +334,11 @@ def candidate_claims(article: Article, source_id: str, mentions: list[Mention],
                     unit = "t/y"
                 kind = _kind(unit, sentence, m)
                 subject = _subject(kind, cands, sentence, m.start(), lexicon)
+                if (subject is not None and subject.entity[0] == "Organisation" and ctx.company
+                        and not _is_company(lexicon, subject.entity[1])
+                        and kind in ("price", "production", "capacity", "finance", "investment")):
+                    # a ministry's price floor, a government's figure for a plant: the company the article is about
+                    subject = _Candidate(m.start(), ("Organisation", ctx.company), "the article's company")
                 if subject is None:
                     continue
                 q = _QUALIFIER.search(sentence[: m.start()])

@@ -47,6 +47,8 @@ def find_mentions(text: str, lexicon: Lexicon) -> list[Mention]:
             if end + 1 < len(folded) and _wordish(folded[end]) and _wordish(folded[end + 1]):
                 continue
             o_start, o_end = where[start], where[end] + 1
+            if text[o_end:o_end + 1] == "$":
+                continue  # "US$", "A$", "C$": a currency, not the country
             if form.mode == "acronym" and line_caps[bisect.bisect_right(line_starts, o_start) - 1]:
                 continue
             found.append((o_start, o_end, form))

@@ -495,6 +495,11 @@ def _one_feed(kb: Any, cfg: WatchConfig, feed: FeedConfig, state: WatchState, fe
             new_validators[url] = validators
         listing_urls, depth = nested, depth + 1
 
+    # items that failed on an earlier run are tried again even when the feed answers 304 or dropped them
+    listed = {urldefrag(i.url)[0] for i in items}
+    items += [Item(u, s.get("title"), s.get("date")) for u, s in sorted(state.items.items())
+              if s.get("feed") == name and s.get("status") == "failed" and s.get("attempts", 0) < cfg.retries
+              and u not in listed]
     words = [*(feed.include or []), *(cfg.include or [])] if feed.include is not None or cfg.include else []
     pattern = re.compile("|".join(f"(?:{w})" for w in words), re.I) if words else None
     limit = feed.max_items or cfg.max_items
@@ -530,7 +535,7 @@ def _one_item(kb: Any, cfg: WatchConfig, feed: FeedConfig, item: Item, url: str,
             return
         attempts = state.items.get(u, {}).get("attempts", 0) + (1 if status == "failed" else 0)
         state.items[u] = {"status": status, "at": now, "feed": name, **extra,
-                          **({"attempts": attempts} if status == "failed" else {})}
+                          **({"attempts": attempts, "title": item.title, "date": item.date} if status == "failed" else {})}
 
     ok, why = fetch.allowed(url)
     if not ok:
@@ -605,5 +610,4 @@ def _one_item(kb: Any, cfg: WatchConfig, feed: FeedConfig, item: Item, url: str,
     mark("ingested", u=final, source=art.id, sha256=article.sha256, page=str(page))
     if final != url:
         mark("moved", moved_to=final)
-    if not dry_run:
-        state.hashes[article.sha256] = final
+    state.hashes[article.sha256] = final  # in memory only on a dry run (the state is not saved)
