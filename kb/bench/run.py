@@ -60,7 +60,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "disputes": [{}, {"iso3": "JPN"}],
     "dispute_timeline": [{"code": "DS431"}],
     "agreements": [{}, {"iso3": "IND"}],
-    "alternative_suppliers": [{"importer": "JPN", "symbol": "Dy"}],
+    "alternative_suppliers": [{"importer": "JPN", "symbol": "Dy"}, {"importer": "JPN", "symbol": "Dy", "stage": "separation"}],
     "export_restrictions": [{"iso3": "CHN", "year": 2012}, {"iso3": "China", "year": 2025}],
     "import_dependence": [{"importer": "JPN", "year": 2022}, {"importer": "USA", "year": 2020, "hs": "284690"}],
     "connection_paths": [{"source": "Japan", "target": "India"}],
@@ -75,6 +75,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "prices": [{}, {"symbol": "Dy", "from_year": 2020, "to_year": 2025}],
     "import_reliance": [{"iso3": "USA"}],
     "import_sources": [{"iso3": "United States"}],
+    "china_quotas": [{}, {"stage": "separation", "from_year": 2019}],
+    "supply_chain": [{"symbol": "Dy"}, {"symbol": "Nd", "importer": "JPN"}],
+    "chokepoints": [{"symbol": "Dy"}, {"technology": "wind-turbines"}],
 }
 
 #: the issue's targets
