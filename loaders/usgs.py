@@ -820,6 +820,7 @@ def read_workbook(path: Path) -> ImportedEdition:
     """A USGS workbook: the Minerals Yearbook rare-earths tables (``myb1-YYYY-raree*.xlsx``: the world
     mine production table) or Data Series 140 (``ds140-rare-earths-YYYY.xlsx``)."""
     import warnings
+    import zipfile
 
     import openpyxl
 
@@ -828,7 +829,7 @@ def read_workbook(path: Path) -> ImportedEdition:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # print-area definitions openpyxl cannot keep
             wb = openpyxl.load_workbook(path, rich_text=True)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise UsgsImportError(Problem(str(path), None, None, f"not a readable workbook: {exc}")) from None
     name = path.name.casefold()
     if name.startswith("ds140"):
