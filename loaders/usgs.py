@@ -905,7 +905,7 @@ def _read_myb(path: Path, wb: object) -> ImportedEdition:
                 continue
             notes = row_notes + [footnotes[k] for k in cell_marks if k in footnotes]
             if iso3 == "WLD":
-                notes = [f"Total of table {sheet.title.lstrip('T')}", *world_notes]
+                notes = [f"World total (the Total row of table {sheet.title.lstrip('T')})", *world_notes]
             ed.production.append({
                 "iso3": iso3, "year": str(year), "stage": "mining", "tonnes": _fmt(value),
                 "estimated": "true" if row_est or "e" in cell_marks else "false",
