@@ -154,6 +154,8 @@ def test_the_corrected_figures_are_what_the_current_chapter_prints():
     assert "World total (rounded) 380,000 390,000 >75,000,000" in text and "21,000,000" not in text
     got = {r["iso3"]: r for r in _rows(DATA / "reserves-usgs-mcs2026.csv") if r["sources"] == "usgs-mcs-2026-v1.3"}
     assert set(got) == {"BRA", "WLD"} and got["WLD"]["tonnes"] == "75000000" and got["BRA"]["tonnes"] == "11000000"
+    china = next(r for r in _rows(DATA / "production-usgs-mcs2026.csv") if (r["iso3"], r["year"]) == ("CHN", "2024"))
+    assert china["tonnes"] == "270000" and "version 1.1 (2026-03-05) removed footnote 14" in china["note"]
 
 
 def test_a_history_that_does_not_match_the_release_is_refused(tmp_path):
