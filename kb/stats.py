@@ -77,6 +77,7 @@ def graph_stats(backend: Backend) -> dict[str, Any]:
             k = _key(r["al"], r["ap"])
             best[k] = min(best.get(k, rank), rank)
     n_fig = len(best)
+    counts = {t: sum(1 for v in best.values() if v == i) for i, t in enumerate((*TIER_ORDER, "none"))}
     tiers = {t: round(sum(1 for v in best.values() if v == i) / n_fig, 6)
              for i, t in enumerate((*TIER_ORDER, "none"))} if n_fig else {}
     second_hand = sum(1 for n in nodes if FIGURE_LABELS & set(n["labels"]) and n["props"].get("second_hand"))
@@ -94,6 +95,44 @@ def graph_stats(backend: Backend) -> dict[str, Any]:
         "sourced_share": round(cited / facts, 6) if facts else None,
         "figures": n_fig,
         "figure_tier_share": {t: v for t, v in tiers.items() if v},
+        "figures_by_tier": {t: v for t, v in counts.items() if v},
+        "thin_years": thin_years(rels),
         "second_hand_figures": second_hand,
         "checksum": f"{total:032x}",
     }
+
+
+#: a mine-production year is thin when its country table itemises under this share of the world total
+THIN_SHARE = 0.95
+
+
+def thin_years(rels: list[dict[str, Any]]) -> dict[int, str]:
+    """Mine-production years the questions answer thinly, from the SOURCED_FROM rows already read:
+    per year, the table `top_producers` picks (a world total first, then the latest source; the
+    historical series, with a ``basis``, left out) and why it is thin - under 95% of the world total
+    itemised, or fewer than three countries. docs/coverage.md says which publication would fill each."""
+    by_year: dict[int, dict[str, dict[str, Any]]] = {}
+    for r in rels:
+        if r["type"] != "SOURCED_FROM" or "Production" not in r["al"]:
+            continue
+        p, s = r["ap"], r["bp"]
+        if p.get("stage") != "mining" or p.get("basis") is not None:
+            continue
+        entry = by_year.setdefault(int(p["year"]), {}).setdefault(
+            s["id"], {"date": s.get("date") or "", "world": None, "countries": {}})
+        if p.get("iso3") == "WLD":
+            entry["world"] = p.get("tonnes")
+        else:
+            entry["countries"][p.get("iso3")] = p.get("tonnes") or 0.0
+    out: dict[int, str] = {}
+    for year, tables in sorted(by_year.items()):
+        sid = max(tables, key=lambda k: (tables[k]["world"] is not None, tables[k]["date"], k))
+        t = tables[sid]
+        n = len(t["countries"])
+        if not t["world"]:
+            out[year] = f"{n} countries, no world total ({sid})"
+            continue
+        share = sum(t["countries"].values()) / t["world"]
+        if share < THIN_SHARE or n < 3:
+            out[year] = f"{n} countries, {share:.1%} of the world total ({sid})"
+    return out

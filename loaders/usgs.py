@@ -1,30 +1,36 @@
-"""USGS Mineral Commodity Summaries (MCS) data releases -> production and reserves records.
+"""USGS rare-earths publications -> production, reserves and statistics records.
 
-Reads the world mine production (and reserves) tables of the rare-earths chapter as USGS
-publishes them in its data releases (`data/raw/usgs/`), one layout per edition:
+Reads, as USGS publishes them (byte copies in `data/raw/usgs/`, with a manifest):
 
-* 2022, 2023, 2024: ``mcsYYYY-raree_world.csv`` (one small CSV for the chapter);
-* 2025: ``MCS2025_World_Data.csv`` (all commodities, wide);
-* 2026: ``MCS2026_Commodities_Data.csv`` (all commodities, long, Windows-1252).
+* the Mineral Commodity Summaries (MCS) data releases, one layout per edition: 2022, 2023, 2024
+  ``mcsYYYY-raree_world.csv``; 2025 ``MCS2025_World_Data.csv`` (all commodities, wide); 2026
+  ``MCS2026_Commodities_Data.csv`` (all commodities, long, Windows-1252); and the salient statistics
+  (``mcsYYYY-raree_salient.csv``, 2022-2025; sections of the 2026 file);
+* the release's revision history (``versionHist.txt`` beside the 2026 file): each figure of the
+  rare-earths world table it corrects becomes a record citing that version (``usgs-mcs-2026-v1.3``,
+  dated the reposting), the release's own figure staying as the version 1.0 vintage;
+* the Minerals Yearbook tables (``myb1-YYYY-raree*.xlsx``): the world mine production table by
+  country, with its footnotes (China's official quota, REO content of exports) and its e/r marks;
+* Data Series 140 (``ds140-rare-earths-YYYY.xlsx``): U.S. and world production since 1900, kept as
+  a vintage of its own (``basis`` "historical series": the questions that pick one country table
+  leave it out).
 
-Each figure is kept as the edition gives it, citing that edition's Source (``usgs-mcs-YYYY``):
-``estimated`` is what the edition marks (an ``est`` column name; a note "Estimated in 2021
-also."; a cell note starting "Estimated."), ``0``/``—``/an empty production cell of a country
-the table lists is a zero, ``NA`` and ``W`` stay absent, a lower bound (``>90000000``) is
-recorded as the bound with a note. The world total (iso3 WLD) is kept; the "Other countries"
-remainder has no country to hang on, so its published figure goes in the note of the world row.
+One layout detector (`_layout`, on the header only) and one row reader (`_records`) serve every CSV.
+Each figure is kept as the edition gives it, citing that edition's Source (``usgs-mcs-YYYY``,
+``usgs-myb-YYYY``, ``usgs-ds140-YYYY``): ``estimated`` is what the edition marks, ``0``/``—``/``--``
+or an empty production cell of a listed country is a zero, ``NA`` and ``W`` stay absent, a lower bound
+(``>90000000``) is recorded as the bound with a note. The world total (iso3 WLD) is kept; the "Other
+countries" remainder has no country to hang on, so its published figure goes in the note of the world
+row. U.S. mine production of the salient statistics becomes a Production figure for the years the
+edition's world table does not give, so the latest edition reporting a year answers.
 
-The salient statistics of the same releases (``mcsYYYY-raree_salient.csv``, 2022-2025; the
-"Salient Statistics—United States" and "Import Sources" sections of the 2026 file, both the RARE
-EARTHS and the RARE EARTHS (Heavy) chapters) become `Statistic` records (U.S. production, imports,
-exports, apparent consumption, employment, net import reliance: ``text`` as published, "E", ">95"
-and "XX" included, ``value`` where there is a number), `Price` records ($/kg per series) and
-`ImportSource` records (share per partner and period). The per-commodity salient files mark no
-estimates (``estimated`` stays null); the 2026 file marks them in the Notes cell.
+The salient statistics also become `Statistic` records (U.S. production, imports, exports, apparent
+consumption, employment, net import reliance: ``text`` as published, "E", ">95" and "XX" included,
+``value`` where there is a number), `Price` records ($/kg per series) and `ImportSource` records
+(share per partner and period).
 
-Each file read becomes a `Source` (``usgs-mcs-YYYY`` for the world table or the 2026 file,
-``usgs-mcs-YYYY-salient`` for a salient file): tier official, its file name and SHA-256, and from
-the ``manifest.csv`` of the folder it sits in (if any) its DOI, date and where the copy was read.
+Each file read becomes a `Source`: tier official, its file name and SHA-256, and from the
+``manifest.csv`` of the folder it sits in its URL or DOI, date and where the copy was read.
 `write_records` writes them, with the ISO 3166 and periodictable sources the records need, to
 ``sources-usgs-mcs.yaml`` beside the record CSVs, so the output folder loads on its own.
 """
@@ -707,6 +713,7 @@ def import_files(paths: Iterable[Path]) -> list[ImportedEdition]:
             _salient_production(ed)
             if ed.files.get("world") is not None and (ed.files["world"].parent / _HISTORY).is_file():
                 apply_version_history(ed, ed.files["world"].parent / _HISTORY)
+                ed.meta["history"] = _HISTORY
     return out
 
 
@@ -737,6 +744,7 @@ _TABLE_PAGES = {2026: {"153"}}
 _VERSION = re.compile(r"^Revised and reposted (\w+ \d{1,2}, \d{4}), as version (\d+\.\d+)", re.MULTILINE)
 _CHANGE = re.compile(r'the value of (reserves|mine production) for ([A-Z][\w ]*?) was changed from "([^"]+)" to "([^"]+)"')
 _TOTAL = re.compile(r'the total was revised (?:down|up) from "([^"]+)" to "([^"]+)"')
+_FOOTNOTE = re.compile(r"footnote (\d+) was removed from ([A-Z][\w ]*?)'s (\d{4}) mine production")
 
 
 def apply_version_history(ed: ImportedEdition, path: Path) -> None:
@@ -762,6 +770,12 @@ def apply_version_history(ed: ImportedEdition, path: Path) -> None:
         for pm in ours:
             line = text.count("\n", 0, pm.start()) + 1
             par = " ".join(pm.group(0).split())
+            for fn in _FOOTNOTE.finditer(par):  # a footnote moved: the figure stays, its note says so
+                iso3 = _iso3(_Cell(str(path), line, "country", fn.group(2)))
+                for row in ed.production:
+                    if (row["iso3"], row["year"], row["sources"]) == (iso3, fn.group(3), ed.source):
+                        row["note"] = _note(row["note"], f"version {version} ({date}) removed footnote "
+                                                         f"{fn.group(1)} from this figure; the value did not change")
             for c in _CHANGE.finditer(par):
                 what, country, old, new = c.groups()
                 changed += _correct(ed, path, line, what, country, old, new, sid, version, date)
@@ -806,7 +820,8 @@ def _rich(value: object) -> tuple[str, list[str]]:
     from openpyxl.cell.rich_text import CellRichText, TextBlock
 
     if isinstance(value, CellRichText):
-        plain, marks = [], []
+        plain: list[str] = []
+        marks: list[str] = []
         for part in value:
             if isinstance(part, TextBlock) and part.font is not None and part.font.vertAlign == "superscript":
                 marks.extend(m.strip() for m in part.text.split(",") if m.strip())
@@ -820,6 +835,7 @@ def read_workbook(path: Path) -> ImportedEdition:
     """A USGS workbook: the Minerals Yearbook rare-earths tables (``myb1-YYYY-raree*.xlsx``: the world
     mine production table) or Data Series 140 (``ds140-rare-earths-YYYY.xlsx``)."""
     import warnings
+    import zipfile
 
     import openpyxl
 
@@ -828,7 +844,7 @@ def read_workbook(path: Path) -> ImportedEdition:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # print-area definitions openpyxl cannot keep
             wb = openpyxl.load_workbook(path, rich_text=True)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise UsgsImportError(Problem(str(path), None, None, f"not a readable workbook: {exc}")) from None
     name = path.name.casefold()
     if name.startswith("ds140"):
@@ -897,7 +913,7 @@ def _read_myb(path: Path, wb: object) -> ImportedEdition:
                 continue
             notes = row_notes + [footnotes[k] for k in cell_marks if k in footnotes]
             if iso3 == "WLD":
-                notes = [f"Total of table {sheet.title.lstrip('T')}", *world_notes]
+                notes = [f"World total (the Total row of table {sheet.title.lstrip('T')})", *world_notes]
             ed.production.append({
                 "iso3": iso3, "year": str(year), "stage": "mining", "tonnes": _fmt(value),
                 "estimated": "true" if row_est or "e" in cell_marks else "false",
@@ -1070,7 +1086,7 @@ def write_records(editions: Iterable[ImportedEdition], folder: Path) -> list[Pat
                 continue
             kinds = ("world", "salient") if name == "production" else (kind,)
             names = sorted({ed.files[k].name for k in kinds if k in ed.files})
-            if ed.versions and name == "reserves":
+            if ed.meta.get("history") and name in ("production", "reserves"):
                 names.append(_HISTORY)
             comment = (f"# Generated by `kb import usgs-mcs` from {', '.join(names)} (USGS {TITLES[ed.series]} "
                        f"{ed.edition}, rare earths, {what}). Do not edit: re-run the importer.\n")

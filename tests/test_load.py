@@ -30,8 +30,10 @@ def test_both_engines_hold_the_same_graph(both_loaded):
 
 
 def test_figures_match_the_data_files(loaded_kb, data_dir):
-    with open(data_dir / "production-usgs.csv", encoding="utf-8") as f:
-        rows = [r for r in csv.DictReader(line for line in f if not line.startswith("#")) if r["tonnes"]]
+    rows = []
+    for path in sorted(data_dir.glob("production-usgs*.csv")):  # typed and imported (MCS, MYB, DS140)
+        with open(path, encoding="utf-8") as f:
+            rows += [r for r in csv.DictReader(line for line in f if not line.startswith("#")) if r["tonnes"]]
     assert len(rows) > 50
     for r in rows[:: max(1, len(rows) // 25)]:  # a spread-out sample
         got = loaded_kb.read(

@@ -42,7 +42,9 @@ def test_the_bundled_records_are_what_the_importer_makes_of_the_raw_files(tmp_pa
     files = usgs.world_files(RAW)
     assert [p.parent.name for p in files] == ["mcs2022", "mcs2023", "mcs2024", "mcs2025", "mcs2026"]
     written = usgs.write_records(usgs.import_files(usgs.release_files(RAW)), tmp_path)
-    bundled = sorted(p.name for p in DATA.glob("*-usgs-mcs20*.csv")) + [usgs.SOURCES_FILE]
+    bundled = sorted(p.name for pattern in ("*-usgs-mcs20*.csv", "*-usgs-myb20*.csv", "*-usgs-ds140-*.csv")
+                     for p in DATA.glob(pattern)) + [usgs.SOURCES_FILE]
+    assert "production-usgs-myb2022.csv" in bundled and "production-usgs-ds140-2020.csv" in bundled
     assert sorted(p.name for p in written) == sorted(bundled)
     assert {p.name.split("-")[0] for p in written} >= {"production", "reserves", "statistics", "prices",
                                                        "import_sources", "sources"}
@@ -62,10 +64,12 @@ def test_the_release_sources_are_official_and_say_where_the_copy_was_read():
 
     srcs = {s["id"]: s for s in yaml.safe_load((DATA / usgs.SOURCES_FILE).read_text())["sources"]}
     manifest = {r["file"]: r for r in csv.DictReader(io.StringIO((RAW / "manifest.csv").read_text()))}
-    ids = [f"usgs-mcs-{y}" for y in range(2022, 2027)] + [f"usgs-mcs-{y}-salient" for y in range(2022, 2026)]
+    ids = ([f"usgs-mcs-{y}" for y in range(2022, 2027)] + [f"usgs-mcs-{y}-salient" for y in range(2022, 2026)]
+           + ["usgs-myb-2022", "usgs-ds140-2020"])
     for i in ids:
         assert srcs[i]["tier"] == "official" and srcs[i]["kind"] == "dataset"
         assert srcs[i]["via"].startswith("data release copy read from ")
+        assert srcs[i]["date"] == next(r["date"] for f, r in manifest.items() if f.endswith("/" + srcs[i]["file"]))
         row = next(r for f, r in manifest.items() if f.endswith("/" + srcs[i]["file"]))
         assert srcs[i]["sha256"] == row["sha256"] and srcs[i]["url"] == row["doi_or_url"]
 
@@ -207,11 +211,15 @@ def test_top_producers_itemise_the_countries_the_release_lists(loaded_kb, year, 
 
 def test_figure_vintages_shows_one_country_year_across_editions(loaded_kb):
     rows = loaded_kb.queries.figure_vintages(iso3="United States", year=2021)
-    # MCS 2022 estimated 2021 at 43,000 t (Prod_t_Est_2021); MCS 2023 gives 42,000 t, no longer an estimate
-    assert [(r.edition, r.tonnes, r.estimated) for r in rows] == [("2022", 43000, True), ("2023", 42000, False)]
+    # MCS 2022 estimated 2021 at 43,000 t (Prod_t_Est_2021); MCS 2023 gives 42,000 t, no longer an estimate;
+    # the later editions' salient statistics, the yearbook (bastnaesite only) and MCS 2026 give 42,400 t
+    assert [(r.edition, r.tonnes, r.estimated) for r in rows] == [
+        ("2022", 43000, True), ("2023", 42000, False), ("2024", 42000, False), ("2025", 42400, False),
+        ("2022", 42400, False), ("2026 (version 1.0)", 42400, True)]
+    assert [r.date for r in rows] == sorted(r.date for r in rows) and rows[4].source.startswith("Minerals Yearbook")
     world = loaded_kb.queries.figure_vintages(iso3="world", year=2024)
-    assert [(r.edition, r.tonnes) for r in world] == [("2025", 390000), ("2026", 380000)]
-    assert loaded_kb.queries.figure_vintages(iso3="USA", year=1901) == []
+    assert [(r.edition, r.tonnes) for r in world] == [("2025", 390000), ("2026 (version 1.0)", 380000)]
+    assert loaded_kb.queries.figure_vintages(iso3="USA", year=1899) == []  # DS140 starts in 1900
 
 
 # ----------------------------------------------------------------- salient statistics
@@ -321,10 +329,11 @@ def test_coverage_and_lower_bound_follow_the_world_total(loaded_kb):
 
 
 def test_second_hand_figures_are_shown_as_such(loaded_kb):
-    rows = loaded_kb.queries.figure_vintages(iso3="USA", year=2018)
+    rows = loaded_kb.queries.figure_vintages(iso3="CHN", year=2014)
     by = {r.edition: r for r in rows}
-    assert by["2020"].second_hand is True and by["2020"].tonnes == 18000  # read on a page quoting MCS 2020
-    assert by["2019"].second_hand is False  # read in a copy of the chapter
+    assert by["2016"].second_hand is True and by["2016"].tonnes == 105000  # a third-party parse of the chapter
+    usa = {r.edition: r for r in loaded_kb.queries.figure_vintages(iso3="USA", year=2018)}
+    assert usa["2019"].second_hand is False  # read in a copy of the chapter
     assert all(r.tier == "official" for r in rows)
 
 
@@ -353,7 +362,9 @@ def test_every_bundled_source_has_a_tier_and_stats_report_the_tiers(loaded_kb):
     st = loaded_kb.stats()
     assert st["sourced_share"] == 1.0
     assert sum(st["figure_tier_share"].values()) == pytest.approx(1.0)
-    assert st["figure_tier_share"]["official"] > 0.9 and st["second_hand_figures"] >= 62
+    flagged = sum(r.get("second_hand", "false") == "true" for f in DATA.glob("*.csv") for r in _rows(f))
+    assert st["figure_tier_share"]["official"] > 0.9 and st["second_hand_figures"] == flagged
+    assert sum(st["figures_by_tier"].values()) == st["figures"]
 
 
 def test_the_2012_article_is_one_source_and_agreements_show_the_best_source(loaded_kb):

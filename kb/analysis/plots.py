@@ -154,7 +154,8 @@ def year_range(k: KB, stage: str = "mining", start: int | None = None, end: int 
         if start > end:
             raise KBError(f"--from {start} is after --to {end}")
         return start, end
-    have = k.read("MATCH (p:Production {stage: $stage}) RETURN min(p.year) AS lo, max(p.year) AS hi", {"stage": stage})
+    have = k.read("MATCH (p:Production {stage: $stage}) WHERE p.basis IS NULL "  # DS140 is no country table
+                  "RETURN min(p.year) AS lo, max(p.year) AS hi", {"stage": stage})
     lo, hi = (have[0]["lo"], have[0]["hi"]) if have and have[0]["lo"] is not None else (start or end, end or start)
     if lo is None or hi is None:
         raise KBError(f"no {stage} production figures (is the KB loaded? `kb load`)")
@@ -346,7 +347,7 @@ def concentration_table(k: KB, stages: Iterable[str] | None = None, start: int |
     ``coverage`` (the share of world output the countries in the data account for, from
     `top_producers`), ``lower_bound`` (coverage under 95%: the HHI can only be higher) and
     ``estimated`` (countries whose figures the source marks as estimates)."""
-    have = k.read("MATCH (p:Production) WHERE p.iso3 <> 'WLD' "
+    have = k.read("MATCH (p:Production) WHERE p.iso3 <> 'WLD' AND p.basis IS NULL "
                   "RETURN p.stage AS stage, collect(DISTINCT p.year) AS years")
     years_of = {r["stage"]: sorted(set(r["years"])) for r in have}
     wanted = [s for s in (stages or STAGES) if s in years_of]

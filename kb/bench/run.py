@@ -72,6 +72,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "exposure": [{"importer": "JPN", "restrictor": "CHN"}],
     "restriction_impact": [{"restrictor": "CHN", "elements": ["Dy", "Tb"], "year": 2025}],
     "figure_vintages": [{"iso3": "USA", "year": 2021}, {"iso3": "WLD", "year": 2024}],
+    "china_quotas": [{}, {"stage": "separation", "from_year": 2020}],
     "prices": [{}, {"symbol": "Dy", "from_year": 2020, "to_year": 2025}],
     "import_reliance": [{"iso3": "USA"}],
     "import_sources": [{"iso3": "United States"}],

@@ -71,6 +71,11 @@ def stats(fmt: FormatOpt = Format.table) -> None:
         out.print(f"sourced_share {s['sourced_share']}   checksum {s['checksum']}")
         tiers = ", ".join(f"{t} {v:.1%}" for t, v in s["figure_tier_share"].items())
         out.print(f"figures {s['figures']} by source tier: {tiers or '-'}; second-hand {s['second_hand_figures']}")
+        counts = ", ".join(f"{t} {v}" for t, v in s["figures_by_tier"].items())
+        out.print(f"figures by tier: {counts or '-'}")
+        thin = s["thin_years"]
+        out.print("thin mine-production years (see docs/coverage.md for what would fill them): "
+                  + ("; ".join(f"{y}: {why}" for y, why in thin.items()) or "none"))
 
 
 @app.command()

@@ -16,12 +16,16 @@ from kb.loaders import usgs
 
 @import_app.command("usgs-mcs")
 def usgs_mcs(
-    files: Annotated[list[Path], typer.Argument(help="MCS data-release files (world production tables, salient statistics) or folders")],
+    files: Annotated[list[Path], typer.Argument(help="MCS data-release files (world production tables, salient "
+                                                "statistics), Minerals Yearbook or DS140 workbooks, or folders")],
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the data-record CSVs")] = Path("."),
 ) -> None:
     """Import the rare-earths world mine production and reserves, U.S. salient statistics, prices and
-    import sources of USGS MCS data releases (2022-2026 layouts) as data records citing the file read
-    (usgs-mcs-YYYY, usgs-mcs-YYYY-salient), and write those Source records beside them.
+    import sources of USGS MCS data releases (2022-2026 layouts, with the corrections of a release's
+    versionHist.txt), the Minerals Yearbook world mine production table (myb1-YYYY-raree*.xlsx) and
+    Data Series 140 (ds140-rare-earths-YYYY.xlsx) as data records citing the file read (usgs-mcs-YYYY,
+    usgs-mcs-YYYY-salient, usgs-mcs-YYYY-vX.Y, usgs-myb-YYYY, usgs-ds140-YYYY), and write those Source
+    records beside them.
 
     Example: kb import usgs-mcs data/raw/usgs --out my-data/ && kb load my-data/
     """

@@ -128,36 +128,9 @@ COVERAGE_YEARS = range(2010, 2026)
 
 
 def coverage_md() -> str:
-    from kb.loaders.coverage import coverage_table
+    from kb.loaders.coverage import coverage_markdown
 
-    lines = [BANNER, "# Coverage of the USGS world mine production figures", "",
-             "For each data year, `top_producers` and `supply_concentration` answer from the latest USGS *Mineral",
-             "Commodity Summaries* (MCS) edition that reports the year. This table compares, for that edition, the",
-             "countries the bundled data itemises with the countries the edition's world mine production table lists,",
-             "and says how many of the edition's figures for the year (the world total included) were read on pages",
-             "quoting the edition (`second_hand`) instead of in a copy of it. *Coverage* is the itemised tonnes over the edition's world total (world totals are rounded, so it",
-             "can exceed 100% a little); the published \"Other countries\" remainder is not a country and is not",
-             "counted. Where the repository holds no copy of the edition's table (`data/raw/usgs/` has the data",
-             "releases of MCS 2022–2026 only; no primary copy of the 2011–2021 rare-earths chapters has been found),",
-             "the countries it lists are unknown and the figures are those recorded in `data/production-usgs.csv`.", "",
-             "| data year | edition | countries in the KB | countries the edition lists | not in the KB | coverage "
-             "| \"Other countries\" (t) | second-hand figures |",
-             "|---|---|---|---|---|---|---|---|"]
-    for y in coverage_table(ROOT / "data", COVERAGE_YEARS):
-        if y.edition is None:
-            lines.append(f"| {y.year} | — | 0 | unknown | — | — | — | — |")
-            continue
-        listed = "unknown: table not read" if y.listed is None else str(len(y.listed))
-        missing = "—" if y.listed is None else (", ".join(y.missing) or "none")
-        coverage = "—" if y.coverage is None else f"{100 * y.coverage:.1f}%"
-        other = "—" if y.other is None else f"{y.other:,.0f}"
-        second = ("none" if y.second_hand == 0 else f"all {y.figures}" if y.second_hand == y.figures
-                  else f"{y.second_hand} of {y.figures}")
-        lines.append(f"| {y.year} | MCS {y.edition} | {len(y.kb_countries)} ({', '.join(sorted(y.kb_countries))}) "
-                     f"| {listed} | {missing} | {coverage} | {other} | {second} |")
-    lines += ["", "Countries are ISO 3166 alpha-3 codes (MMR: Burma). Regenerate with `python -m kb.tools.docgen` after",
-              "changing the production records or importing an edition (`kb import usgs-mcs`).", ""]
-    return "\n".join(lines)
+    return coverage_markdown(ROOT / "data", COVERAGE_YEARS, BANNER)
 
 
 TARGETS = {"schema.md": schema_md, "queries.md": queries_md, "cli.md": cli_md, "coverage.md": coverage_md}

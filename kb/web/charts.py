@@ -140,7 +140,8 @@ def _concentration(k: KB, params: Mapping[str, Any], rows: Rows) -> Figure | Non
     """The HHI of every year with figures for the stage asked, the year asked marked: one
     question per year (supply_concentration), as `kb plot concentration` does."""
     stage = str(params.get("stage") or "mining")
-    years = sorted({r["y"] for r in k.read("MATCH (p:Production {stage: $stage}) RETURN DISTINCT p.year AS y",
+    years = sorted({r["y"] for r in k.read("MATCH (p:Production {stage: $stage}) WHERE p.basis IS NULL "
+                                             "RETURN DISTINCT p.year AS y",
                                              {"stage": stage}) if isinstance(r["y"], int)})
     pts: list[tuple[int, float]] = []
     for y in years:
