@@ -76,7 +76,6 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "prices": [{}, {"symbol": "Dy", "from_year": 2020, "to_year": 2025}],
     "import_reliance": [{"iso3": "USA"}],
     "import_sources": [{"iso3": "United States"}],
-    "china_quotas": [{}, {"stage": "separation", "from_year": 2019}],
     "supply_chain": [{"symbol": "Dy"}, {"symbol": "Nd", "importer": "JPN"}],
     "chokepoints": [{"symbol": "Dy"}, {"technology": "wind-turbines"}],
 }
