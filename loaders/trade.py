@@ -197,7 +197,9 @@ def _comtrade_iso(row: dict[str, str], side: str) -> str:
     if code in COMTRADE_NUMERIC:
         return COMTRADE_NUMERIC[code]
     c = pycountry.countries.get(numeric=code.zfill(3)) if code.isdigit() else None
-    return c.alpha_3 if c is not None else ""
+    # a code that names no country (490 Other Asia nes, 899 Areas nes, 97 EU, ...) is an area: kept
+    # apart as one, not a missing code
+    return c.alpha_3 if c is not None else (f"#{code}" if code else "")
 
 
 #: the trimmed layout of an API pull some projects commit (year,reporter,partner,cmd,flow,value,netwgt,
@@ -285,6 +287,9 @@ def _comtrade_row(read: _ComtradeRead, line: int, row: dict[str, str], imp: Trad
         return
     if partner in WORLD:
         imp.skipped["world totals (partner W00)"] += 1
+        return
+    if partner == reporter:
+        imp.skipped["re-imports and re-exports (the partner is the reporter)"] += 1
         return
     if not _is_country(partner) or not _is_country(reporter):
         imp.skipped["areas that are not countries"] += 1
