@@ -2,10 +2,22 @@
 API, camelCase header) and CEPII BACI (``t,i,j,k,v,q`` with a ``country_codes_V*.csv``).
 
 Each file becomes one `Source` (kind dataset, tier official, its release, file name and
-SHA-256) and each kept row one `TradeFlow` citing it. Rows outside the rare-earth HS
-subheadings (`kb.schema.HsCode`), world totals, breakdown rows and other flow codes are
-skipped and counted, not refused. A malformed file is refused whole: every problem, with
-file, line and the file's own column name, in one `DataError`; nothing is written.
+SHA-256; title, via and licence from a manifest.csv beside a kept copy) and each kept row one
+`TradeFlow` citing it. Rows outside the rare-earth HS subheadings (`kb.schema.HsCode`),
+breakdown rows, areas that are no country, re-imports and other flow codes are skipped and
+counted, not refused. A malformed file is refused whole: every problem, with file, line and the
+file's own column name, in one `DataError`; nothing is written.
+
+Layouts: Comtrade+ portal/API CSV (camelCase) and the trimmed API pull
+(year,reporter,partner,cmd,flow,value,netwgt,qty,qtyunit), where a declaration given together with
+its breakdowns cannot be told apart and is dropped whole (counted); BACI release files
+(t,i,j,k,v,q + country codes) and extracts (i,j,cmd,value: ISO3, US$, year in the file name).
+
+Decisions: the 4-digit HS heading 2846 (cerium and other rare-earth compounds together) is kept
+apart, skipped and counted, never stored as 284610 or 284690. A reporter's imports from the World
+beside the partners it lists become one flow from no country ("partners not itemised": the World
+less those listed), so that shares are of its whole imports; `kb.schema` keeps WLD out of the
+countries, so that flow has no EXPORTED edge.
 
     imp = comtrade([Path("TradeData_....csv")])      # read + validate, nothing written
     imp.write(backend)                                # MERGE into the graph (idempotent)
