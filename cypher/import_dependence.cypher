@@ -4,14 +4,14 @@
 // param: importer: Country - ISO3 code, name or alias of the importing country (JPN)
 // param: year: int - the year of the trade figures
 // param: hs: str | None = None - HS subheading (280530, 284610, 284690 or 850511); null for all four together
-// column: partner: str - the exporting country (the producing country in the fallback)
+// column: partner: str - the exporting country (the producing country in the fallback); 'Partners not itemised (world total less those listed)' (iso3 WLD) where the importer declares a world total above the partners it lists
 // column: iso3: str - its ISO3 code
 // column: value_usd: float | None - imports from it, current US$ (null in the fallback)
 // column: value_share: float | None - its share of the importer's imports by value, 0-1 (null in the fallback)
 // column: tonnes: float | None - imports from it in tonnes, where the source publishes a weight; in the fallback its mine production (t REO)
 // column: tonnes_share: float | None - its share of the tonnes published, 0-1; in the fallback its share of world mine production
 // column: restricted: bool - the partner had a quota, ban, export control or licence in force that year (not aimed only at others)
-// column: hhi: float - Herfindahl-Hirschman index of the sources by value (by tonnes in the fallback), 0-10,000
+// column: hhi: float - Herfindahl-Hirschman index of the sources by value (by tonnes in the fallback), 0-10,000; partners not itemised left out
 // column: restricted_share: float | None - share from restricting partners by value (by tonnes in the fallback), 0-1
 // column: basis: str - whose figures: reported by the importer, reconciled (BACI), mirror (the exporters' declarations), or 'world mine production (no trade figures for this year and code)'
 // column: year: int - the year of the figures: the year asked for trade, the latest mine-production year up to it in the fallback
@@ -40,12 +40,14 @@ LIMIT 1
 OPTIONAL MATCH (c)-[:IMPORTED]->(f:TradeFlow {year: $year})-[:SOURCED_FROM]->(s)
 WHERE s IS NOT NULL AND ($hs IS NULL OR f.hs_code = $hs)
   AND CASE WHEN f.reporter = c.iso3 THEN 0 WHEN f.reporter IS NULL THEN 1 ELSE 2 END = basis
+// a flow from no country is the importer's imports from the World less the partners it lists (WLD)
 OPTIONAL MATCH (p:Country)-[:EXPORTED]->(f)
-WITH c, coverage, s, basis, p, sum(coalesce(f.value_usd, 0.0)) AS value, count(f.value_usd) AS n_value,
+WITH c, coverage, s, basis, CASE WHEN f IS NULL THEN null ELSE coalesce(p.iso3, 'WLD') END AS piso,
+     sum(coalesce(f.value_usd, 0.0)) AS value, count(f.value_usd) AS n_value,
      sum(coalesce(f.tonnes, 0.0)) AS tonnes, count(f.tonnes) AS n_tonnes
 WITH c, coverage, s, basis,
-     collect(CASE WHEN p IS NOT NULL THEN {iso3: p.iso3, value: CASE WHEN n_value > 0 THEN value END,
-                                           tonnes: CASE WHEN n_tonnes > 0 THEN tonnes END} END) AS trade
+     collect(CASE WHEN piso IS NOT NULL THEN {iso3: piso, value: CASE WHEN n_value > 0 THEN value END,
+                                              tonnes: CASE WHEN n_tonnes > 0 THEN tonnes END} END) AS trade
 // the fallback: world mine production, the latest year up to the one asked, from the latest edition giving it
 OPTIONAL MATCH (w0:Production {stage: 'mining', iso3: 'WLD'})
 WHERE w0.year <= $year
@@ -63,7 +65,7 @@ WITH c, coverage, py, world,
      CASE WHEN size(trade) > 0 THEN basis ELSE 3 END AS basis,
      CASE WHEN size(trade) > 0 THEN trade ELSE mine END AS partners
 UNWIND partners AS r
-MATCH (p:Country {iso3: r.iso3})
+OPTIONAL MATCH (p:Country {iso3: r.iso3})
 OPTIONAL MATCH (p)-[:IMPOSED]->(m:Measure)
 WHERE m.kind IN ['quota', 'ban', 'export-control', 'licence']
   AND (m.year = $year
@@ -73,8 +75,10 @@ OPTIONAL MATCH (m)-[:TARGETS]->(t:Country)
 WITH c, coverage, py, world, s, basis, p, r, m, collect(t.iso3) AS targets
 WITH c, coverage, py, world, s, basis, p, r,
      sum(CASE WHEN m IS NOT NULL AND (size(targets) = 0 OR c.iso3 IN targets) THEN 1 ELSE 0 END) > 0 AS restricted
-WITH coverage, py, world, s, basis, collect({iso3: p.iso3, name: p.name, restricted: restricted, value: r.value,
-                                            tonnes: r.tonnes}) AS rows
+WITH coverage, py, world, s, basis,
+     collect({iso3: r.iso3, restricted: restricted, value: r.value, tonnes: r.tonnes,
+              name: CASE WHEN r.iso3 = 'WLD' THEN 'Partners not itemised (world total less those listed)'
+                         ELSE p.name END}) AS rows
 // totals: the sums of the partners; in the fallback the world total (it includes countries not itemised)
 WITH coverage, py, s, basis, rows,
      reduce(t = 0.0, r IN rows | t + coalesce(r.value, 0.0)) AS total_value,
@@ -85,7 +89,9 @@ WITH coverage, py, s, basis, rows, total_value, total_tonnes,
      [r IN rows | CASE WHEN total_value > 0 THEN coalesce(r.value, 0.0) / total_value
                        WHEN total_tonnes > 0 THEN coalesce(r.tonnes, 0.0) / total_tonnes ELSE 0.0 END] AS shares
 WITH coverage, py, s, basis, rows, total_value, total_tonnes,
-     reduce(h = 0.0, x IN shares | h + 10000.0 * x * x) AS hhi,
+     // the partners not itemised are many, not one: left out of the HHI (a lower bound then)
+     reduce(h = 0.0, i IN range(0, size(rows) - 1) | h + CASE WHEN rows[i].iso3 = 'WLD' THEN 0.0
+                                                             ELSE 10000.0 * shares[i] * shares[i] END) AS hhi,
      reduce(t = 0.0, i IN range(0, size(rows) - 1) | t + CASE WHEN rows[i].restricted THEN shares[i] ELSE 0.0 END)
        AS restricted_share
 UNWIND rows AS r

@@ -52,7 +52,7 @@ MATCH (f:TradeFlow {year: ty})
 WHERE f.hs_code IN hs
 MATCH (c:Country)-[:IMPORTED]->(f)
 WHERE c IN importers
-MATCH (x:Country)-[:EXPORTED]->(f)
+OPTIONAL MATCH (x:Country)-[:EXPORTED]->(f)  // none: imports from partners not itemised (World less those listed)
 OPTIONAL MATCH (f)-[:SOURCED_FROM]->(s:Source)
 WITH r, c, ty, CASE WHEN f.reporter = c.iso3 THEN 0 WHEN f.reporter IS NULL THEN 1 ELSE 2 END AS t,
      s.date + '|' + s.id AS sk, s.title AS title,

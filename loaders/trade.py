@@ -2,10 +2,22 @@
 API, camelCase header) and CEPII BACI (``t,i,j,k,v,q`` with a ``country_codes_V*.csv``).
 
 Each file becomes one `Source` (kind dataset, tier official, its release, file name and
-SHA-256) and each kept row one `TradeFlow` citing it. Rows outside the rare-earth HS
-subheadings (`kb.schema.HsCode`), world totals, breakdown rows and other flow codes are
-skipped and counted, not refused. A malformed file is refused whole: every problem, with
-file, line and the file's own column name, in one `DataError`; nothing is written.
+SHA-256; title, via and licence from a manifest.csv beside a kept copy) and each kept row one
+`TradeFlow` citing it. Rows outside the rare-earth HS subheadings (`kb.schema.HsCode`),
+breakdown rows, areas that are no country, re-imports and other flow codes are skipped and
+counted, not refused. A malformed file is refused whole: every problem, with file, line and the
+file's own column name, in one `DataError`; nothing is written.
+
+Layouts: Comtrade+ portal/API CSV (camelCase) and the trimmed API pull
+(year,reporter,partner,cmd,flow,value,netwgt,qty,qtyunit), where a declaration given together with
+its breakdowns cannot be told apart and is dropped whole (counted); BACI release files
+(t,i,j,k,v,q + country codes) and extracts (i,j,cmd,value: ISO3, US$, year in the file name).
+
+Decisions: the 4-digit HS heading 2846 (cerium and other rare-earth compounds together) is kept
+apart, skipped and counted, never stored as 284610 or 284690. A reporter's imports from the World
+beside the partners it lists become one flow from no country ("partners not itemised": the World
+less those listed), so that shares are of its whole imports; `kb.schema` keeps WLD out of the
+countries, so that flow has no EXPORTED edge.
 
     imp = comtrade([Path("TradeData_....csv")])      # read + validate, nothing written
     imp.write(backend)                                # MERGE into the graph (idempotent)
@@ -197,7 +209,9 @@ def _comtrade_iso(row: dict[str, str], side: str) -> str:
     if code in COMTRADE_NUMERIC:
         return COMTRADE_NUMERIC[code]
     c = pycountry.countries.get(numeric=code.zfill(3)) if code.isdigit() else None
-    return c.alpha_3 if c is not None else ""
+    # a code that names no country (490 Other Asia nes, 899 Areas nes, 97 EU, ...) is an area: kept
+    # apart as one, not a missing code
+    return c.alpha_3 if c is not None else (f"#{code}" if code else "")
 
 
 #: the trimmed layout of an API pull some projects commit (year,reporter,partner,cmd,flow,value,netwgt,
@@ -218,6 +232,8 @@ class _ComtradeRead:
     flows: list[RawRecord] = field(default_factory=list)
     years: set[int] = field(default_factory=set)
     classes: set[str] = field(default_factory=set)
+    #: (reporter, HS code, year) -> (value US$, kg, line) of the reporter's imports from the World
+    worlds: dict[tuple[str, str, int], tuple[float | None, float | None, int]] = field(default_factory=dict)
 
 
 def _comtrade_layout(path: Path, header: list[str], problems: list[Problem]) -> dict[str, str] | None:
@@ -285,6 +301,12 @@ def _comtrade_row(read: _ComtradeRead, line: int, row: dict[str, str], imp: Trad
         return
     if partner in WORLD:
         imp.skipped["world totals (partner W00)"] += 1
+        figures = _comtrade_figures(path, line, row, problems) if row["refYear"].isdigit() else None
+        if figures is not None and COMTRADE_FLOWS[row["flowCode"].upper()] == "import":
+            read.worlds[(reporter, code, int(row["refYear"]))] = (*figures, line)
+        return
+    if partner == reporter:
+        imp.skipped["re-imports and re-exports (the partner is the reporter)"] += 1
         return
     if not _is_country(partner) or not _is_country(reporter):
         imp.skipped["areas that are not countries"] += 1
@@ -327,6 +349,31 @@ def _drop_unsplit_breakdowns(read: _ComtradeRead, imp: TradeImport) -> None:
         read.flows = kept
 
 
+def _not_itemised(read: _ComtradeRead, imp: TradeImport) -> None:
+    """A reporter's imports from the World beside the partners it itemises: the difference (the
+    partners a file leaves out, areas that are no country) becomes one flow from WLD, so that shares
+    are of the reporter's whole imports. Only for declarations with a partner kept."""
+    for (reporter, code, year), (value, kg, line) in read.worlds.items():
+        kept = [r.data for r in read.flows if (r.data["reporter"], r.data["flow"], r.data["hs_code"], r.data["year"])
+                == (reporter, "import", code, year)]
+        if not kept:
+            continue
+        values, weights = [d.get("value_usd") for d in kept], [d.get("tonnes") for d in kept]
+        rest = value - sum(v for v in values if v is not None) if value is not None and None not in values else None
+        rest_t = kg / 1000.0 - sum(t for t in weights if t) if kg and all(weights) else None
+        if rest is not None and rest < -0.5:
+            imp.skipped["world totals below the sum of their partners"] += 1
+            continue
+        rest, rest_t = (rest if rest is not None and rest > 0.5 else None), (rest_t if rest_t and rest_t > 1e-6 else None)
+        if rest is None and rest_t is None:
+            continue
+        read.flows.append(_flow(read.path, line, {
+            "exporter": "WLD", "importer": reporter, "hs_code": code, "year": year, "value_usd": rest,
+            "tonnes": rest_t, "reporter": reporter, "flow": "import", "partner": "WLD",
+            "classification": kept[0].get("classification"), "estimated": False, "sources": [read.source_id],
+        }, {"exporter": "partnerISO", "hs_code": "cmdCode"}))
+
+
 def _comtrade_source(read: _ComtradeRead, digest: str) -> RawRecord:
     """The Source record of the file, dated by the portal file name, else by the latest year in it."""
     path = read.path
@@ -358,6 +405,7 @@ def _comtrade_file(path: Path, imp: TradeImport, problems: list[Problem]) -> Non
         _comtrade_row(read, line, {rename.get(k, k): v for k, v in cells.items()}, imp, problems)
     if rename:
         _drop_unsplit_breakdowns(read, imp)
+    _not_itemised(read, imp)
     imp.files.append(str(path))
     imp.sources.append(read.source_id)
     imp.records.append(_comtrade_source(read, digest))

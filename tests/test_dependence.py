@@ -152,14 +152,21 @@ def test_restriction_impact_pages_importers_and_agreements(loaded_kb):
 
 
 def _jpn_imports(codes: set[str]) -> tuple[float, float]:
-    """Japan's own import figures in the Comtrade fixture: (total value, value from China)."""
-    total = from_chn = 0.0
+    """Japan's own import figures in the Comtrade fixture: (total value, value from China). The
+    total of a code is Japan's imports from the World where it declares them (they include the
+    partners it does not itemise), else the sum of its partners."""
+    partners: dict[str, float] = defaultdict(float)
+    world: dict[str, float] = {}
+    from_chn = 0.0
     with open(COMTRADE, encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
-            if (r["reporterISO"] == "JPN" and r["flowCode"] == "M" and r["partnerISO"] != "W00"
-                    and r["cmdCode"] in codes):
-                total += float(r["primaryValue"])
-                from_chn += float(r["primaryValue"]) if r["partnerISO"] == "CHN" else 0.0
+            if r["reporterISO"] == "JPN" and r["flowCode"] == "M" and r["cmdCode"] in codes:
+                if r["partnerISO"] == "W00":
+                    world[r["cmdCode"]] = float(r["primaryValue"])
+                else:
+                    partners[r["cmdCode"]] += float(r["primaryValue"])
+                    from_chn += float(r["primaryValue"]) if r["partnerISO"] == "CHN" else 0.0
+    total = sum(world.get(c, v) for c, v in partners.items())
     return total, from_chn
 
 

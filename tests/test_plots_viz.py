@@ -114,8 +114,9 @@ def test_prices(loaded_kb, tmp_path):
 
 
 def test_dependence_without_trade_says_how_to_import(loaded_kb):
-    with pytest.raises(KBError, match=r"no trade figures for JPN in 2022 \(import some: `kb import comtrade"):
-        plots.dependence(loaded_kb, "JPN", 2022)
+    with pytest.raises(KBError, match=r"no trade figures for JPN in 2023 \(import some: `kb import comtrade.*"
+                                      r"the KB has HS 850511: 2022, 2024\)"):
+        plots.dependence(loaded_kb, "JPN", 2023)
 
 
 def test_dependence_after_a_trade_import(empty_kb, tmp_path):
@@ -240,7 +241,7 @@ def test_cli_plot_and_viz(engine, loaded_kb, tmp_path):
     pr = _cli(engine, "plot", "prices", "--symbol", "Dy", "--symbol", "Tb", "--log", "--out", str(tmp_path / "pr.svg"))
     assert pr.returncode == 0, pr.stderr
     assert "dysprosium oxide" in (tmp_path / "pr.svg").read_text(encoding="utf-8")
-    d = _cli(engine, "plot", "dependence", "--importer", "JPN", "--year", "2022", "--out", str(tmp_path / "d.png"))
+    d = _cli(engine, "plot", "dependence", "--importer", "JPN", "--year", "2023", "--out", str(tmp_path / "d.png"))
     assert d.returncode == 1 and d.stderr.count("\n") == 1 and "kb import comtrade" in d.stderr, d.stderr
     v = _cli(engine, "viz", "disputes", "-p", "iso3=JPN", "--out", str(tmp_path / "d.html"))
     assert v.returncode == 0, v.stderr

@@ -31,6 +31,20 @@ def _comtrade_kept() -> list[dict[str, str]]:
             if r["cmdCode"] in HS_CODES and r["flowCode"] in ("M", "X") and r["partnerISO"] != "W00"]
 
 
+def _not_itemised() -> dict[tuple[str, str], tuple[float, float]]:
+    """(reporter, code) -> (US$, t) of its imports from the World less the partners it lists, where
+    it lists some and the World total is larger."""
+    world = {(r["reporterISO"], r["cmdCode"]): r for r in _csv(COMTRADE)
+             if r["flowCode"] == "M" and r["partnerISO"] == "W00" and r["cmdCode"] in HS_CODES}
+    out = {}
+    for key, w in world.items():
+        listed = [r for r in _comtrade_kept() if r["flowCode"] == "M" and (r["reporterISO"], r["cmdCode"]) == key]
+        rest = float(w["primaryValue"]) - sum(float(r["primaryValue"]) for r in listed)
+        if listed and rest > 0:
+            out[key] = (rest, (float(w["netWgt"]) - sum(float(r["netWgt"]) for r in listed)) / 1000)
+    return out
+
+
 def _counts(k) -> dict[str, int]:  # noqa: ANN001
     s = k.stats()
     return {**s["nodes"], **{f"-{t}": n for t, n in s["relationships"].items()}}
@@ -40,7 +54,9 @@ def test_comtrade_import_counts_skips_and_is_idempotent(empty_kb):
     rows = _csv(COMTRADE)
     kept = _comtrade_kept()
     imp = comtrade([COMTRADE])
-    assert imp.flows == len(kept) == 11
+    # the partners kept, and for JPN's and the USA's 284690 the partners not itemised (World less those listed)
+    assert sorted(_not_itemised()) == [("JPN", "284690"), ("USA", "284690")]
+    assert imp.flows == len(kept) + len(_not_itemised()) == 13
     assert imp.skipped_codes == {"2601": 1}
     assert imp.skipped["world totals (partner W00)"] == sum(
         1 for r in rows if r["partnerISO"] == "W00" and r["cmdCode"] in HS_CODES)
@@ -48,7 +64,7 @@ def test_comtrade_import_counts_skips_and_is_idempotent(empty_kb):
     assert first.nodes_created > 0
     n = empty_kb.read("MATCH (f:TradeFlow)-[:SOURCED_FROM]->(s:Source {kind: 'dataset', tier: 'official'}) "
                       "RETURN count(f) AS n, collect(DISTINCT s.file) AS files, collect(DISTINCT s.sha256) AS sha")
-    assert n[0]["n"] == len(kept) and n[0]["files"] == ["comtrade-sample.csv"] and len(n[0]["sha"][0]) == 64
+    assert n[0]["n"] == len(kept) + len(_not_itemised()) and n[0]["files"] == ["comtrade-sample.csv"] and len(n[0]["sha"][0]) == 64
     # mirror flows are both kept, each with its reporter: CHN's exports to JPN and JPN's imports from CHN
     mirror = empty_kb.read("MATCH (:Country {iso3: 'CHN'})-[:EXPORTED]->(f:TradeFlow {hs_code: '280530'})"
                            "<-[:IMPORTED]-(:Country {iso3: 'JPN'}) RETURN f.reporter AS r, f.flow AS fl, "
@@ -150,12 +166,17 @@ def test_import_dependence_matches_a_hand_calculation(empty_kb, tmp_path, hs):
         if r["reporterISO"] == "JPN" and r["flowCode"] == "M" and (hs is None or r["cmdCode"] == hs):
             value[r["partnerISO"]] += float(r["primaryValue"])
             tonnes[r["partnerISO"]] += float(r["netWgt"]) / 1000
+    for (reporter, code), (v, t) in _not_itemised().items():
+        if reporter == "JPN" and (hs is None or code == hs):
+            value["WLD"] += v
+            tonnes["WLD"] += t
     total_v, total_t = sum(value.values()), sum(tonnes.values())
-    hhi = sum((100 * v / total_v) ** 2 for v in value.values())
+    hhi = sum((100 * v / total_v) ** 2 for k, v in value.items() if k != "WLD")  # not itemised: left out
 
     rows = empty_kb.queries.import_dependence(importer="Japan", year=2022, hs=hs)
     got = {r.iso3: r for r in rows}
-    assert set(got) == set(value)
+    assert set(got) == set(value) and "WLD" in got
+    assert got["WLD"].partner == "Partners not itemised (world total less those listed)"
     for iso3, r in got.items():
         assert r.value_share == pytest.approx(value[iso3] / total_v)
         assert r.tonnes_share == pytest.approx(tonnes[iso3] / total_t)
@@ -188,7 +209,7 @@ def test_cli_import_prints_one_line_per_count_and_refuses_a_malformed_file(engin
     kept = _comtrade_kept()
     res = run_kb(engine, "import", "comtrade", str(COMTRADE))
     lines = res.stdout.strip().splitlines()
-    assert lines[0].startswith(f"imported {len(kept)} flows from 1 file(s) (sources comtrade-")
+    assert lines[0].startswith(f"imported {len(kept) + len(_not_itemised())} flows from 1 file(s) (sources comtrade-")
     assert lines[1].startswith("created ") and lines[1].endswith(" relationships")
     imp = comtrade([COMTRADE])
     skips = [ln for ln in lines[2:] if ln.startswith("skipped ")]
@@ -228,10 +249,13 @@ def test_trimmed_comtrade_layout_drops_unsplit_breakdowns_and_keeps_heading_2846
     assert imp.skipped["declarations given with their breakdowns and no breakdown columns"] == len(deu) == 3
     assert imp.skipped["HS heading 2846 (4 digits, kept apart: its subheadings are 284610 and 284690)"] == 1
     assert imp.skipped["world totals (partner W00)"] == 1 and imp.skipped_codes == {"250490": 1}
+    assert imp.skipped["areas that are not countries"] == 1  # 490, Other Asia nes: not a missing code
+    assert imp.skipped["re-imports and re-exports (the partner is the reporter)"] == 1
     assert imp.flows == 3
     imp.write(empty_kb.backend)
     got = empty_kb.queries.import_dependence(importer="JPN", year=2022, hs="850511")
-    jpn = {r["partner"]: r for r in rows if r["reporter"] == "392" and r["cmd"] == "850511" and r["partner"] != "0"}
+    jpn = {r["partner"]: r for r in rows
+           if r["reporter"] == "392" and r["cmd"] == "850511" and r["partner"] in ("156", "608")}
     total = sum(float(r["value"]) for r in jpn.values())
     assert {r.iso3: r.value_share for r in got} == {
         "CHN": pytest.approx(float(jpn["156"]["value"]) / total), "PHL": pytest.approx(float(jpn["608"]["value"]) / total)}

@@ -557,14 +557,18 @@ def prices(k: KB, symbols: Sequence[str] | None = None, start: int | None = None
 # --------------------------------------------------------------------------- import dependence
 
 _NO_TRADE = ("no trade figures for {who} in {year} (import some: `kb import comtrade FILE.csv` "
-             "or `kb import baci FILE.csv --countries country_codes.csv`)")
+             "or `kb import baci FILE.csv --countries country_codes.csv`; the KB has {coverage})")
+#: the basis `import_dependence` gives when it falls back to world mine production
+_FALLBACK = "world mine production"
 
 
 def dependence_table(k: KB, importer: str, year: int, hs: str | None = None) -> list[dict[str, Any]]:
-    """The answer of `import_dependence`: the importer's sources in ``year``, largest first."""
+    """The answer of `import_dependence` from trade: the importer's sources in ``year``, largest
+    first; an error saying what the KB covers where the question falls back to mine production."""
     rows = _dicts(k.ask("import_dependence", {"importer": importer, "year": year, "hs": hs}))
-    if not rows:
-        raise KBError(_NO_TRADE.format(who=importer, year=year))
+    if not rows or str(rows[0]["basis"]).startswith(_FALLBACK):
+        coverage = rows[0]["coverage"] if rows else "no trade figures for it"
+        raise KBError(_NO_TRADE.format(who=importer, year=f"{year}{f' (HS {hs})' if hs else ''}", coverage=coverage))
     return rows
 
 

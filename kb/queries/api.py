@@ -311,7 +311,7 @@ class ImportDependenceRow(RowModel):
     """A row of `import_dependence`."""
 
     partner: str
-    """the exporting country (the producing country in the fallback)"""
+    """the exporting country (the producing country in the fallback); 'Partners not itemised (world total less those listed)' (iso3 WLD) where the importer declares a world total above the partners it lists"""
     iso3: str
     """its ISO3 code"""
     value_usd: float | None = None
@@ -325,7 +325,7 @@ class ImportDependenceRow(RowModel):
     restricted: bool
     """the partner had a quota, ban, export control or licence in force that year (not aimed only at others)"""
     hhi: float
-    """Herfindahl-Hirschman index of the sources by value (by tonnes in the fallback), 0-10,000"""
+    """Herfindahl-Hirschman index of the sources by value (by tonnes in the fallback), 0-10,000; partners not itemised left out"""
     restricted_share: float | None = None
     """share from restricting partners by value (by tonnes in the fallback), 0-1"""
     basis: str
