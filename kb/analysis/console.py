@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kb.analysis.output import Format, render
+from kb.engines import cypher
 from kb.errors import KBError, QueryError, ReadOnlyError
 from kb.queries.catalog import STRING_OR_COMMENT, used_params
 
@@ -357,10 +358,9 @@ class Session:
     def _schema(self) -> Outcome:
         from kb import schema
 
-        label_rows = self.kb.read("MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS nodes ORDER BY label")
-        rel_rows = self.kb.read("MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS relationships ORDER BY type")
-        keys = self.kb.read("MATCH (n) UNWIND labels(n) AS label UNWIND keys(n) AS key "
-                            "RETURN label, collect(DISTINCT key) AS keys ORDER BY label")
+        label_rows = self.kb.read(cypher.label_counts())
+        rel_rows = self.kb.read(cypher.relationship_type_counts())
+        keys = self.kb.read(cypher.property_keys_by_label())
         by_label = {r["label"]: sorted(r["keys"]) for r in keys}
         models = {m.__label__: m for m in schema.RECORD_KINDS}
         rows = []
@@ -444,7 +444,7 @@ class Session:
     def _evaluate(self, expression: str) -> Any:
         """A Cypher expression's value, evaluated by the engine (read-only) with the current parameters."""
         expression = expression.strip().rstrip(";")
-        stmt = f"RETURN {expression} AS value"
+        stmt = cypher.value_of(expression)
         missing = [p for p in used_params(stmt) if p not in self.params]
         if missing:
             raise QueryError(f"parameter ${missing[0]} is not set")
@@ -472,17 +472,15 @@ class Session:
             props = {"names_lc"}
             for m in schema.RECORD_KINDS:
                 props.update(m.model_fields)
-            for query, col, into in (("CALL db.labels() YIELD label RETURN label", "label", labels),
-                                     ("CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType",
-                                      "relationshipType", rels),
-                                     ("CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey", "propertyKey", props)):
+            for query, col, into in ((cypher.db_labels(), "label", labels),
+                                     (cypher.db_relationship_types(), "relationshipType", rels),
+                                     (cypher.db_property_keys(), "propertyKey", props)):
                 with contextlib.suppress(KBError):
                     into.update(str(r[col]) for r in self.kb.read(query))
             by_label: dict[str, list[str]] = {}
             with contextlib.suppress(KBError):
                 by_label = {str(r["label"]): sorted(map(str, r["keys"])) for r in self.kb.read(
-                    "MATCH (n) UNWIND labels(n) AS label UNWIND keys(n) AS key "
-                    "RETURN label, collect(DISTINCT key) AS keys")}
+                    cypher.property_keys_by_label())}
             self._vocab = Vocabulary(
                 sorted(x for x in labels if not x.startswith("_")), sorted(rels), sorted(props), sorted(catalog()),
                 by_label,

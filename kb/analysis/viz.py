@@ -28,7 +28,6 @@ from kb.subgraph import (  # noqa: F401  (the picture's data lives one layer dow
     EDGE_STYLES,
     EXPAND,
     SHOWN,
-    SUBGRAPH_CYPHER,
     VIS_OPTIONS,
     Progress,
     Subgraph,

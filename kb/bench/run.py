@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from kb.core import KB, bundled_data_dir
+from kb.engines import cypher
 from kb.engines.base import free_port
 from kb.engines.cypher import merge_node, merge_rel
 from kb.loaders.build import GraphRows, build
@@ -309,8 +310,8 @@ def bulk_load(k: KB, rows: GraphRows) -> dict[str, Any]:
 
 
 def counts(k: KB) -> tuple[int, int]:
-    n = k.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
-    r = k.read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
+    n = k.read(cypher.count_nodes())[0]["n"]
+    r = k.read(cypher.count_relationships())[0]["n"]
     return int(n), int(r)
 
 
@@ -585,7 +586,7 @@ def open_engine(name: str, uri: str | None, workdir: Path, log: Log = _quiet,
         return
     if uri and urlparse(uri).scheme.startswith(("bolt", "neo4j")):
         k = kb.connect(uri)
-        n = k.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+        n = k.read(cypher.count_nodes())[0]["n"]
         if n:
             k.close()
             raise RuntimeError(f"the Neo4j database at {uri} holds {n} nodes: the benchmark empties it, give it an empty one")

@@ -9,6 +9,8 @@ canned questions — is Cypher text in ``cypher/``.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from kb.schema import NODE_KEYS, REL_TYPES
 
 
@@ -48,6 +50,29 @@ def unwind(statement: str, rows: str = "rows") -> str:
     return f"UNWIND ${rows} AS row {statement}"
 
 
+def node_key(var: str) -> str:
+    """The natural key of node ``var`` whatever its label, from the schema's `NODE_KEYS`:
+    ``CASE labels(n)[0] WHEN 'Country' THEN n.`iso3` ... ELSE n.`id` END`` (the key most labels
+    share is the ELSE branch)."""
+    common = Counter(NODE_KEYS.values()).most_common(1)[0][0]
+    branches = " ".join(f"WHEN '{label}' THEN {var}.`{key}`" for label, key in sorted(NODE_KEYS.items())
+                        if key != common)
+    return f"CASE labels({var})[0] {branches} ELSE {var}.`{common}` END"
+
+
+def caption(var: str) -> str:
+    """What to call node ``var`` for people: its name, else its title, else its key."""
+    return f"coalesce({var}.name, {var}.title, {node_key(var)})"
+
+
+def entity_names() -> str:
+    """Every entity users find by name (a ``names_lc`` list): label, key, name, aliases, iso2
+    (what `kb.queries.resolve.Resolver` reads once)."""
+    return ("MATCH (n) WHERE n.names_lc IS NOT NULL "
+            f"RETURN labels(n)[0] AS label, {node_key('n')} AS key, "
+            f"{caption('n')} AS name, n.aliases AS aliases, n.iso2 AS iso2")
+
+
 def entity_node(label: str) -> str:
     """One node found by its natural key (``$key``), with its properties (for entity pages)."""
     return f"MATCH {key_pattern('n', label, '$key')} RETURN properties(n) AS props"
@@ -59,7 +84,7 @@ def entity_neighbours(label: str) -> str:
     return (f"MATCH {key_pattern('n', label, '$key')}-[r]-(m) "
             "RETURN type(r) AS type, startNode(r) = n AS outgoing, properties(r) AS props, "
             "labels(m)[0] AS label, properties(m) AS node "
-            "ORDER BY type, label, coalesce(m.name, m.title, m.id, m.iso3, m.symbol, m.code) LIMIT $limit")
+            f"ORDER BY type, label, {caption('m')} LIMIT $limit")
 
 
 # --------------------------------------------------------------------------- store upkeep
@@ -83,3 +108,116 @@ def delete_some_relationships(limit: int) -> str:
 def delete_some_nodes(limit: int) -> str:
     """Delete up to ``limit`` nodes with their relationships; returns how many (``n``)."""
     return f"MATCH (n) WITH n LIMIT {int(limit)} DETACH DELETE n RETURN count(*) AS n"
+
+
+def count_nodes() -> str:
+    """How many nodes (``n``)."""
+    return "MATCH (n) RETURN count(n) AS n"
+
+
+def count_relationships() -> str:
+    """How many relationships (``n``)."""
+    return "MATCH ()-[r]->() RETURN count(r) AS n"
+
+
+def year_range(label: str) -> str:
+    """The first and last ``year`` of the nodes of ``label`` (``lo``, ``hi``)."""
+    return f"MATCH (n:`{_label(label)}`) RETURN min(n.year) AS lo, max(n.year) AS hi"
+
+
+# --------------------------------------------------------------------------- pictures (kb.subgraph)
+
+
+def subgraph() -> str:
+    """The entities one of whose names is in ``$names`` (with the sources they cite when ``$sources``),
+    each with its outgoing relationships among them (type, label and key of the other end); at most
+    ``$limit`` nodes."""
+    return f"""
+MATCH (n) WHERE n.names_lc IS NOT NULL AND any(x IN n.names_lc WHERE x IN $names)
+WITH collect(n) AS found
+UNWIND found AS f
+OPTIONAL MATCH (f)-[:SOURCED_FROM]->(s:Source) WHERE $sources
+WITH found, collect(DISTINCT s) AS cited
+WITH found + cited AS ns
+UNWIND ns AS a
+OPTIONAL MATCH (a)-[r]->(b) WHERE b IN ns
+WITH a, collect(CASE WHEN r IS NULL THEN NULL
+                ELSE {{type: type(r), label: labels(b)[0], key: {node_key('b')}}} END) AS out
+RETURN a AS node, labels(a)[0] AS label, {node_key('a')} AS key, out
+LIMIT $limit
+"""
+
+
+def expand_names() -> str:
+    """The names of the nodes that entities named in ``$names`` reach by ``$pairs`` ([from label,
+    relationship type, to label] each)."""
+    return """
+UNWIND $pairs AS pair
+MATCH (a)-[r]->(b) WHERE pair[0] IN labels(a) AND type(r) = pair[1] AND pair[2] IN labels(b)
+  AND a.names_lc IS NOT NULL AND any(x IN a.names_lc WHERE x IN $names)
+RETURN DISTINCT b.name AS name
+"""
+
+
+# --------------------------------------------------------------------------- plots (kb.analysis.plots)
+
+
+def world_production() -> str:
+    """The world totals (iso3 WLD) of one ``$stage``, each with the title of its source."""
+    return ("MATCH (w:Production {stage: $stage, iso3: 'WLD'})-[:SOURCED_FROM]->(s:Source) "
+            "RETURN w.year AS year, w.tonnes AS tonnes, w.note AS note, s.title AS source")
+
+
+def publishers_of() -> str:
+    """The publisher of each source whose title is in ``$titles``."""
+    return "MATCH (s:Source) WHERE s.title IN $titles RETURN s.title AS title, s.publisher AS publisher"
+
+
+def production_year_range() -> str:
+    """The first and last year of the production figures of one ``$stage`` (``lo``, ``hi``)."""
+    return "MATCH (p:Production {stage: $stage}) RETURN min(p.year) AS lo, max(p.year) AS hi"
+
+
+def production_years_by_stage() -> str:
+    """The years with country production figures, per stage (``stage``, ``years``)."""
+    return "MATCH (p:Production) WHERE p.iso3 <> 'WLD' RETURN p.stage AS stage, collect(DISTINCT p.year) AS years"
+
+
+# --------------------------------------------------------------------------- the console (kb.analysis.console)
+
+
+def label_counts() -> str:
+    """Nodes per label (``label``, ``nodes``)."""
+    return "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS nodes ORDER BY label"
+
+
+def relationship_type_counts() -> str:
+    """Relationships per type (``type``, ``relationships``)."""
+    return "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS relationships ORDER BY type"
+
+
+def property_keys_by_label() -> str:
+    """The property keys in use per label (``label``, ``keys``)."""
+    return ("MATCH (n) UNWIND labels(n) AS label UNWIND keys(n) AS key "
+            "RETURN label, collect(DISTINCT key) AS keys ORDER BY label")
+
+
+def db_labels() -> str:
+    """The labels the engine knows (``label``)."""
+    return "CALL db.labels() YIELD label RETURN label"
+
+
+def db_relationship_types() -> str:
+    """The relationship types the engine knows (``relationshipType``)."""
+    return "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType"
+
+
+def db_property_keys() -> str:
+    """The property keys the engine knows (``propertyKey``)."""
+    return "CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey"
+
+
+def value_of(expression: str) -> str:
+    """A Cypher expression's value (``value``), as the console's ``:param name => expression`` asks
+    the engine (run as a read, with the parameters it uses)."""
+    return f"RETURN {expression} AS value"
