@@ -125,6 +125,39 @@ def year_range(label: str) -> str:
     return f"MATCH (n:`{_label(label)}`) RETURN min(n.year) AS lo, max(n.year) AS hi"
 
 
+# --------------------------------------------------------------------------- LOAD CSV (the benchmark's comparison)
+
+#: a CSV field (text) as the value of a neo4j-admin type (`kb.engines.neo4j_bulk.typed_csv_files`)
+_FROM_TEXT = {"long": "toInteger({})", "double": "toFloat({})", "boolean": "toBoolean({})", "string": "{}"}
+#: the list separator of the typed CSV files
+LIST_SEPARATOR = "\u001f"
+
+
+def _csv_value(column: str, kind: str) -> str:
+    ref = f"row.`{column}`"
+    if kind.endswith("[]"):
+        return f"[x IN split({ref}, '{LIST_SEPARATOR}') | {_FROM_TEXT[kind[:-2]].format('x')}]"
+    return _FROM_TEXT[kind].format(ref)
+
+
+def _load_csv(url: str, kinds: dict[str, str], batch: int, merge: str) -> str:
+    props = "{" + ", ".join(f"`{c}`: {_csv_value(c, k)}" for c, k in sorted(kinds.items())) + "}"
+    source = url.replace("\\", "\\\\").replace("'", "\\'")
+    return (f"LOAD CSV WITH HEADERS FROM '{source}' AS row "
+            f"CALL {{ WITH row {merge.replace('$PROPS', props)} }} IN TRANSACTIONS OF {int(batch)} ROWS")
+
+
+def load_csv_merge_node(label: str, url: str, kinds: dict[str, str], batch: int) -> str:
+    """LOAD CSV of a typed CSV file (key column ``_key``, properties of ``kinds``) merging nodes of
+    ``label``, ``batch`` rows a transaction (run it with `Backend.write_autocommit`)."""
+    return _load_csv(url, kinds, batch, merge_node(label, "row._key", "$PROPS"))
+
+
+def load_csv_merge_rel(rtype: str, a_label: str, b_label: str, url: str, kinds: dict[str, str], batch: int) -> str:
+    """LOAD CSV of a typed CSV file (end keys ``_a``, ``_b``) merging relationships, as `load_csv_merge_node`."""
+    return _load_csv(url, kinds, batch, merge_rel(rtype, a_label, b_label, "row._a", "row._b", "$PROPS"))
+
+
 # --------------------------------------------------------------------------- pictures (kb.subgraph)
 
 
