@@ -693,11 +693,7 @@ def interactive(session: Session, history: Path | None, *, banner: str = "",
                 printer: Callable[[str], None] | None = None) -> int:
     """The prompt_toolkit loop: multi-line statements ended by ``;``, history, completion.
     Returns how many statements failed or were refused."""
-    from prompt_toolkit import PromptSession
-    from prompt_toolkit.completion import Completer, Completion
     from prompt_toolkit.formatted_text import ANSI
-    from prompt_toolkit.history import FileHistory, InMemoryHistory
-    from prompt_toolkit.key_binding import KeyBindings
     from prompt_toolkit.shortcuts import print_formatted_text
 
     def show(text: str) -> None:
@@ -712,6 +708,55 @@ def interactive(session: Session, history: Path | None, *, banner: str = "",
             page(text)
         else:
             show(text)
+
+    prompt = _prompt_session(session, history)
+    if banner:
+        show(banner)
+    failed = 0
+    while True:
+        try:
+            text = prompt.prompt("kb> ")
+        except KeyboardInterrupt:
+            continue
+        except _Discarded:
+            show("(statement discarded)")
+            continue
+        except EOFError:
+            break
+        errors, stop = _run_typed(session, text, show, show_output)
+        failed += errors
+        if stop:
+            break
+    return failed
+
+
+def _run_typed(session: Session, text: str, show: Callable[[str], None],
+               show_output: Callable[[str], None]) -> tuple[int, bool]:
+    """Run the statements of one prompt's text in turn: (how many failed, whether to leave)."""
+    failed = 0
+    for _line, stmt in split_statements(text):
+        res = cancellable(session, stmt)
+        if res is None:
+            show("\x1b[33mcancelled\x1b[0m (the session and its parameters are kept)")
+            break
+        if res.output:
+            show_output(res.output.rstrip("\n"))
+        if res.message:
+            show(res.message if res.ok else f"\x1b[31m{res.message}\x1b[0m")
+        failed += 0 if res.ok else 1
+        if res.exit:
+            return failed, True
+    return failed, False
+
+
+def _prompt_session(session: Session, history: Path | None) -> Any:
+    """A prompt_toolkit session: Enter runs a complete statement (else a new line), Alt-Enter runs
+    what is there, Ctrl-D leaves (or discards a half-typed statement); history in ``history``
+    (owner-only), completion from `Session.complete`."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import Completer, Completion
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+    from prompt_toolkit.key_binding import KeyBindings
 
     class CypherCompleter(Completer):
         def get_completions(self, document: Any, complete_event: Any) -> Any:
@@ -749,37 +794,6 @@ def interactive(session: Session, history: Path | None, *, banner: str = "",
             hist = FileHistory(str(history))
         except OSError:
             pass
-    prompt: Any = PromptSession(history=hist, completer=CypherCompleter(), multiline=True, key_bindings=keys,
-                                prompt_continuation=lambda width, n, soft: "...> ".rjust(width),
-                                complete_while_typing=False, enable_history_search=True)
-    if banner:
-        show(banner)
-    failed = 0
-    while True:
-        try:
-            text = prompt.prompt("kb> ")
-        except KeyboardInterrupt:
-            continue
-        except _Discarded:
-            show("(statement discarded)")
-            continue
-        except EOFError:
-            break
-        items = split_statements(text)
-        stop = False
-        for _line, stmt in items:
-            res = cancellable(session, stmt)
-            if res is None:
-                show("\x1b[33mcancelled\x1b[0m (the session and its parameters are kept)")
-                break
-            if res.output:
-                show_output(res.output.rstrip("\n"))
-            if res.message:
-                show(res.message if res.ok else f"\x1b[31m{res.message}\x1b[0m")
-            failed += 0 if res.ok else 1
-            if res.exit:
-                stop = True
-                break
-        if stop:
-            break
-    return failed
+    return PromptSession(history=hist, completer=CypherCompleter(), multiline=True, key_bindings=keys,
+                         prompt_continuation=lambda width, n, soft: "...> ".rjust(width),
+                         complete_while_typing=False, enable_history_search=True)
