@@ -196,34 +196,9 @@ def naive_write(k: KB, rows: GraphRows) -> int:
     return n
 
 
-def write_load_csv_files(rows: GraphRows, import_dir: Path, absolute: bool = True) -> list[tuple[str, str]]:
-    """Write the rows as typed CSV files (the Neo4j bulk path's encoding) into Neo4j's import
-    directory; return (file, statement) pairs in load order (nodes first), each statement a
-    ``LOAD CSV ... CALL {} IN TRANSACTIONS`` converting each column back to its type.
-
-    The local launcher leaves ``server.directories.import`` unset, and then Neo4j 5 reads
-    ``file:///`` URLs from the filesystem root: ``absolute`` URLs name the file by its full path;
-    otherwise they are relative to a configured import directory."""
-    from kb.engines.neo4j_bulk import quoted, typed_csv_files
-
-    import_dir.mkdir(parents=True, exist_ok=True)
-
-    def url(f: Path) -> str:
-        return f.resolve().as_uri() if absolute else f"file:///{f.name}"
-
-    out: list[tuple[str, str]] = []
-    for label in sorted(rows.nodes):
-        items = rows.nodes[label]
-        for f, kinds in typed_csv_files(import_dir, f"kb-bench-nodes-{label}", ["_key"], [quoted(items)],
-                                        list(items.values()), typed_head=False):
-            out.append((f.name, cypher.load_csv_merge_node(label, url(f), kinds, BATCH_SIZE)))
-    for (rtype, a, b) in sorted(rows.rels):
-        group = rows.rels[(rtype, a, b)]
-        ends = [quoted(ka for ka, _ in group), quoted(kb_ for _, kb_ in group)]
-        for f, kinds in typed_csv_files(import_dir, f"kb-bench-rels-{rtype}-{a}-{b}", ["_a", "_b"], ends,
-                                        list(group.values()), typed_head=False):
-            out.append((f.name, cypher.load_csv_merge_rel(rtype, a, b, url(f), kinds, BATCH_SIZE)))
-    return out
+def write_load_csv_files(k: KB, rows: GraphRows, import_dir: Path, absolute: bool = True) -> list[tuple[str, str]]:
+    """The engine's LOAD CSV files of ``rows`` in ``import_dir`` and their statements (`Backend.load_csv_files`)."""
+    return k.backend.load_csv_files(rows, import_dir, BATCH_SIZE, absolute)
 
 
 def load_csv_write(k: KB, statements: list[tuple[str, str]]) -> None:
@@ -465,12 +440,12 @@ def measure_comparison(k: KB, rows: GraphRows, repeat: int, import_dir: Path | N
     if import_dir is None:
         c.load_csv_skipped = "n/a (the folder LOAD CSV reads is known for a local Neo4j only)"
         return c
-    stmts = write_load_csv_files(rows, import_dir)
+    stmts = write_load_csv_files(k, rows, import_dir)
     try:
         empty(k)
         load_csv_write(k, stmts[:1])
     except Exception:  # noqa: BLE001 - an import directory is configured: relative URLs
-        stmts = write_load_csv_files(rows, import_dir, absolute=False)
+        stmts = write_load_csv_files(k, rows, import_dir, absolute=False)
     try:
         c.load_csv = _times(k, repeat, lambda: load_csv_write(k, stmts))
         c.loaded["load_csv"] = list(counts(k))

@@ -186,15 +186,15 @@ class FalkorBackend(Backend):
             except redis.exceptions.ResponseError as exc:
                 msg = str(exc)
                 if "read-only" in msg or "RO_QUERY" in msg:
-                    raise ReadOnlyError("refused: the statement would write (FalkorDB read-only query)") from None
+                    raise ReadOnlyError("refused: the statement would write (FalkorDB read-only query)") from exc
                 if timeout is not None and "timed out" in msg.lower():
-                    raise BackendError(f"FalkorDB: the statement ran longer than its time limit of {timeout:g} s") from None
-                raise BackendError(f"FalkorDB: {msg}") from None
+                    raise BackendError(f"FalkorDB: the statement ran longer than its time limit of {timeout:g} s") from exc
+                raise BackendError(f"FalkorDB: {msg}") from exc
             except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
                 if read_only and attempt == 1:
                     continue  # a read is safe to run again; the client reconnects
                 what = "a read (tried twice)" if read_only else "a write (it may or may not have been applied)"
-                raise BackendError(f"FalkorDB connection lost during {what}: {exc}") from None
+                raise BackendError(f"FalkorDB connection lost during {what}: {exc}") from exc
         raise AssertionError("unreachable")
 
     def _send(self, text: str, read_only: bool, timeout: float | None = None) -> Any:
@@ -233,7 +233,7 @@ class FalkorBackend(Backend):
         try:
             return str(self.graph.explain(query, dict(params or {})))
         except Exception as exc:  # noqa: BLE001
-            raise BackendError(f"FalkorDB: {exc}") from None
+            raise BackendError(f"FalkorDB: {exc}") from exc
 
     def explain_is_read(self, query: str, params: Mapping[str, Any] | None = None) -> bool:
         _check_values(query, dict(params or {}))
@@ -249,7 +249,7 @@ class FalkorBackend(Backend):
         except ReadOnlyError:
             raise
         except Exception as exc:  # noqa: BLE001
-            raise BackendError(f"FalkorDB: {exc}") from None
+            raise BackendError(f"FalkorDB: {exc}") from exc
         lines = getattr(res, "plan", None)  # the server's text, with records and time per operator
         return [str(x) for x in (lines if isinstance(lines, list) else str(res).splitlines())]
 
@@ -296,7 +296,7 @@ class FalkorBackend(Backend):
                         "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", label, "PROPERTIES", 1, key
                     )
                 except Exception as exc:  # noqa: BLE001
-                    raise BackendError(f"FalkorDB: cannot create constraint on {label}.{key}: {exc}") from None
+                    raise BackendError(f"FalkorDB: cannot create constraint on {label}.{key}: {exc}") from exc
 
     def _indexes(self) -> list[Row]:
         try:

@@ -81,7 +81,7 @@ class Neo4jBackend(Backend):
             u = urlsplit(uri)
             u.port  # noqa: B018 - raises on a bad port
         except ValueError as exc:
-            raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None
+            raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None  # the cause holds the unmasked URI
         if u.username or u.password:  # credentials in the URI: take them out, the driver refuses them
             user, password = unquote(u.username or "") or user, unquote(u.password or "") or password
             uri = urlunsplit((u.scheme, (u.hostname or "") + (f":{u.port}" if u.port else ""), u.path, u.query, u.fragment))
@@ -111,11 +111,11 @@ class Neo4jBackend(Backend):
             )
             self.driver.verify_connectivity()
         except nx.AuthError as exc:
-            raise ConfigError(f"Neo4j at {uri} refused the credentials (set KB_USER/KB_PASSWORD): {exc.message}") from None
+            raise ConfigError(f"Neo4j at {uri} refused the credentials (set KB_USER/KB_PASSWORD): {exc.message}") from exc
         except (nx.ServiceUnavailable, OSError) as exc:
-            raise BackendError(f"cannot reach Neo4j at {uri}: {_one_line(exc)}") from None
+            raise BackendError(f"cannot reach Neo4j at {uri}: {_one_line(exc)}") from exc
         except (ValueError, nx.ConfigurationError) as exc:
-            raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None
+            raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None  # the cause holds the unmasked URI
 
     def _run(self, query: str, params: Mapping[str, Any] | None, routing: neo4j.RoutingControl,
              timeout: float | None = None) -> tuple[list[Row], Counters, neo4j.ResultSummary]:
@@ -126,14 +126,14 @@ class Neo4jBackend(Backend):
             )
         except nx.Neo4jError as exc:
             if timeout is not None and "timedout" in (exc.code or "").lower().replace("_", ""):
-                raise BackendError(f"Neo4j: the statement ran longer than its time limit of {timeout:g} s") from None
-            raise BackendError(f"Neo4j: {exc.message or exc}") from None
+                raise BackendError(f"Neo4j: the statement ran longer than its time limit of {timeout:g} s") from exc
+            raise BackendError(f"Neo4j: {exc.message or exc}") from exc
         except nx.DriverError as exc:
-            raise BackendError(f"Neo4j connection: {_one_line(exc)}") from None
-        except UnicodeEncodeError:
-            raise BackendError("Neo4j: text in the statement or its parameters is not valid Unicode (a lone surrogate)") from None
+            raise BackendError(f"Neo4j connection: {_one_line(exc)}") from exc
+        except UnicodeEncodeError as exc:
+            raise BackendError("Neo4j: text in the statement or its parameters is not valid Unicode (a lone surrogate)") from exc
         except (OverflowError, ValueError, TypeError) as exc:  # the driver cannot send a parameter value
-            raise BackendError(f"Neo4j cannot take a parameter value: {exc}") from None
+            raise BackendError(f"Neo4j cannot take a parameter value: {exc}") from exc
         return _rows(records), _counters(summary), summary
 
     def version(self) -> str:
@@ -244,6 +244,12 @@ class Neo4jBackend(Backend):
 
         state = neo4j_local.local_server(self.uri)
         return Path(state["data_dir"]) / "import" if state else None
+
+    def load_csv_files(self, rows: GraphRows, folder: Path, batch: int,
+                       absolute: bool = True) -> list[tuple[str, str]]:
+        from .neo4j_bulk import write_load_csv_files
+
+        return write_load_csv_files(rows, folder, batch, absolute)
 
     def server_pid(self) -> int | None:
         from . import neo4j_local

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from kb.errors import BackendError
 from kb.schema import INDEXES, NODE_KEYS
 
+from . import cypher
 from .base import Counters, PhaseHook, timed
 from .graph import GraphRows
 
@@ -205,6 +206,34 @@ def write_neo4j_csv(rows: GraphRows, folder: Path) -> tuple[list[tuple[str, Path
         for rtype, (starts, stops, props) in columns.items():
             files(rtype, [":START_ID", ":END_ID"], [starts, stops], props, rels)
     return nodes, rels
+
+
+def write_load_csv_files(rows: GraphRows, import_dir: Path, batch: int, absolute: bool = True) -> list[tuple[str, str]]:
+    """Write the rows as typed CSV files (the Neo4j bulk path's encoding) into Neo4j's import
+    directory; return (file, statement) pairs in load order (nodes first), each statement a
+    ``LOAD CSV ... CALL {} IN TRANSACTIONS`` converting each column back to its type.
+
+    The local launcher leaves ``server.directories.import`` unset, and then Neo4j 5 reads
+    ``file:///`` URLs from the filesystem root: ``absolute`` URLs name the file by its full path;
+    otherwise they are relative to a configured import directory."""
+    import_dir.mkdir(parents=True, exist_ok=True)
+
+    def url(f: Path) -> str:
+        return f.resolve().as_uri() if absolute else f"file:///{f.name}"
+
+    out: list[tuple[str, str]] = []
+    for label in sorted(rows.nodes):
+        items = rows.nodes[label]
+        for f, kinds in typed_csv_files(import_dir, f"kb-bench-nodes-{label}", ["_key"], [quoted(items)],
+                                        list(items.values()), typed_head=False):
+            out.append((f.name, cypher.load_csv_merge_node(label, url(f), kinds, batch)))
+    for (rtype, a, b) in sorted(rows.rels):
+        group = rows.rels[(rtype, a, b)]
+        ends = [quoted(ka for ka, _ in group), quoted(kb_ for _, kb_ in group)]
+        for f, kinds in typed_csv_files(import_dir, f"kb-bench-rels-{rtype}-{a}-{b}", ["_a", "_b"], ends,
+                                        list(group.values()), typed_head=False):
+            out.append((f.name, cypher.load_csv_merge_rel(rtype, a, b, url(f), kinds, batch)))
+    return out
 
 
 def neo4j_bulk(backend: Neo4jBackend, rows: GraphRows, on_phase: PhaseHook | None = None) -> Counters:
