@@ -87,6 +87,47 @@ def entity_neighbours(label: str) -> str:
             f"ORDER BY type, label, {caption('m')} LIMIT $limit")
 
 
+# --------------------------------------------------------------------------- schema (indexes, constraints)
+
+
+def _name(text: str) -> str:
+    """A label or property name for `Backend.ensure_schema` (the schema's, or a test's own): quoted."""
+    if not text or "`" in text:
+        raise ValueError(f"cannot quote the name {text!r}")
+    return f"`{text}`"
+
+
+def create_index(label: str, prop: str, name: str | None = None) -> str:
+    """An index on ``label``.``prop`` (``name``: Neo4j's, made only if absent; FalkorDB takes none)."""
+    head = f"CREATE INDEX {name} IF NOT EXISTS" if name else "CREATE INDEX"
+    return f"{head} FOR (n:{_name(label)}) ON (n.{_name(prop)})"
+
+
+def create_unique(label: str, key: str, name: str) -> str:
+    """Neo4j's uniqueness constraint on ``label``.``key``, made only if absent."""
+    return f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{_name(label)}) REQUIRE n.{_name(key)} IS UNIQUE"
+
+
+def list_indexes() -> str:
+    """The indexes (``label``, ``properties``), as FalkorDB lists them."""
+    return "CALL db.indexes() YIELD label, properties RETURN label, properties"
+
+
+def list_constraints() -> str:
+    """The constraints, as FalkorDB lists them (type, label, properties, ...)."""
+    return "CALL db.constraints()"
+
+
+def await_indexes(seconds: int) -> str:
+    """Neo4j: wait until every index is online."""
+    return f"CALL db.awaitIndexes({int(seconds)})"
+
+
+def neo4j_version() -> str:
+    """Neo4j's version (``v``)."""
+    return "CALL dbms.components() YIELD versions RETURN versions[0] AS v"
+
+
 # --------------------------------------------------------------------------- store upkeep
 
 

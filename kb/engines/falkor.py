@@ -287,8 +287,8 @@ class FalkorBackend(Backend):
         existing = {(r["label"], p) for r in self._indexes() for p in r["properties"]}
         for label, prop in [*keys.items(), *indexes]:
             if (label, prop) not in existing:
-                self.write(f"CREATE INDEX FOR (n:`{label}`) ON (n.`{prop}`)")
-        constraints = {(r[1], tuple(r[2])) for r in self.graph.query("CALL db.constraints()").result_set}
+                self.write(cypher.create_index(label, prop))
+        constraints = {(r[1], tuple(r[2])) for r in self.graph.query(cypher.list_constraints()).result_set}
         for label, key in keys.items():
             if (label, (key,)) not in constraints:
                 try:
@@ -300,7 +300,7 @@ class FalkorBackend(Backend):
 
     def _indexes(self) -> list[Row]:
         try:
-            return self.read("CALL db.indexes() YIELD label, properties RETURN label, properties")
+            return self.read(cypher.list_indexes())
         except BackendError:
             return []  # the graph does not exist yet
 

@@ -13,6 +13,7 @@ from neo4j import exceptions as nx
 from kb.config import mask
 from kb.errors import BackendError, ConfigError, ReadOnlyError
 
+from . import cypher
 from .base import SCALARS, Backend, Counters, PhaseHook, Progress, Row, plain
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ class Neo4jBackend(Backend):
         return _rows(records), _counters(summary), summary
 
     def version(self) -> str:
-        rows, _, _ = self._run("CALL dbms.components() YIELD versions RETURN versions[0] AS v", None, neo4j.RoutingControl.READ)
+        rows, _, _ = self._run(cypher.neo4j_version(), None, neo4j.RoutingControl.READ)
         return str(rows[0]["v"])
 
     def explain_is_read(self, query: str, params: Mapping[str, Any] | None = None) -> bool:
@@ -199,13 +200,10 @@ class Neo4jBackend(Backend):
 
     def ensure_schema(self, keys: Mapping[str, str], indexes: Iterable[tuple[str, str]]) -> None:
         for label, key in keys.items():
-            self.write(
-                f"CREATE CONSTRAINT kb_{label.lower()}_{key} IF NOT EXISTS "
-                f"FOR (n:`{label}`) REQUIRE n.`{key}` IS UNIQUE"
-            )
+            self.write(cypher.create_unique(label, key, f"kb_{label.lower()}_{key}"))
         for label, prop in indexes:
-            self.write(f"CREATE INDEX kb_{label.lower()}_{prop} IF NOT EXISTS FOR (n:`{label}`) ON (n.`{prop}`)")
-        self.write("CALL db.awaitIndexes(60)")
+            self.write(cypher.create_index(label, prop, f"kb_{label.lower()}_{prop}"))
+        self.write(cypher.await_indexes(60))
 
     def bulk_unavailable(self) -> str | None:
         from . import neo4j_local
