@@ -9,16 +9,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from kb.config import Settings
-from kb.engines import Backend, Row, open_backend
+from kb.engines import Backend, Row, cypher, open_backend
 from kb.errors import EmptyKBError, QueryError
 from kb.queries.resolve import ENTITY_TYPES, Entity, Resolver, UnknownEntity
 from kb.rows import RowModel, Rows
+from kb.schema import graph_schema
 
 if TYPE_CHECKING:
     from kb.loaders import LoadReport
     from kb.queries.api import Queries
+    from kb.queries.catalog import Question
 
 M = TypeVar("M", bound=RowModel)
+
+#: labels whose nodes carry a ``year`` (from the schema): where an empty answer for a year is explained
+YEAR_LABELS = frozenset(label for label, props in graph_schema()["nodes"].items() if props.get("year") == "INTEGER")
 
 
 def bundled_data_dir() -> Path:
@@ -93,7 +98,7 @@ class KB:
         answer: Rows[Any] = Rows([chosen.model_validate(r) for r in rows], [c.name for c in q.columns])
         if not answer and q.reads:
             self._refuse_if_empty()
-        answer.notes += self._notes(q.cypher, bound, len(answer))
+        answer.notes += self._notes(q, bound, len(answer))
         return answer
 
     def answer(self, name: str, params: Mapping[str, Any] | None = None, *,
@@ -106,11 +111,11 @@ class KB:
         rows = self.backend.read(q.cypher, bound, timeout=timeout)
         if not rows:
             self._refuse_if_empty()
-        return rows, self._notes(q.cypher, bound, len(rows))
+        return rows, self._notes(q, bound, len(rows))
 
-    def _notes(self, cypher: str, bound: Mapping[str, Any], n: int) -> list[str]:
+    def _notes(self, question: Question, bound: Mapping[str, Any], n: int) -> list[str]:
         if not n:
-            return self._year_notes(cypher, bound)
+            return self._year_notes(question, bound)
         if "offset" in bound and n == bound.get("limit"):  # a full page: say how to get the next
             return [f"{n} rows from offset {bound['offset']}; the next page: "
                     f"offset={bound['offset'] + n} (limit={bound['limit']})"]
@@ -166,17 +171,18 @@ class KB:
         q, bound = self._bind(name, params)
         return self.backend.profile(q.cypher, bound)
 
-    def _year_notes(self, cypher: str, bound: Mapping[str, Any]) -> list[str]:
-        """For an empty answer to a question asked for years: the years the data covers."""
+    def _year_notes(self, question: Question, bound: Mapping[str, Any]) -> list[str]:
+        """For an empty answer to a question asked for years: the years the data covers, read from
+        the first label the question matches that holds years (by the schema)."""
         years = [v for k, v in bound.items() if k in ("year", "start_year", "end_year") and isinstance(v, int)]
-        labels = [lb for lb in ("Production", "Reserves", "Measure", "Event", "TradeFlow") if f":{lb}" in cypher]
-        if not years or not labels:
+        label = next((lb for lb in question.labels if lb in YEAR_LABELS), None)
+        if not years or label is None:
             return []
-        r = self.backend.read(f"MATCH (n:`{labels[0]}`) RETURN min(n.year) AS lo, max(n.year) AS hi")
+        r = self.backend.read(cypher.year_range(label))
         lo, hi = (r[0]["lo"], r[0]["hi"]) if r else (None, None)
         if lo is None or hi is None or not any(y < lo or y > hi for y in years):
             return []
-        return [f"no answer for {', '.join(map(str, years))}: the {labels[0]} figures cover {lo}-{hi}"]
+        return [f"no answer for {', '.join(map(str, years))}: the {label} figures cover {lo}-{hi}"]
 
     # -- data
     def load(self, paths: Iterable[str | Path] | None = None, *, progress: Any = None,

@@ -15,24 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kb.engines import cypher
+
 if TYPE_CHECKING:
     from kb.core import KB
-
-#: one query for every question: entities named in the answer, (their sources), and the relationships among them
-SUBGRAPH_CYPHER = """
-MATCH (n) WHERE n.names_lc IS NOT NULL AND any(x IN n.names_lc WHERE x IN $names)
-WITH collect(n) AS found
-UNWIND found AS f
-OPTIONAL MATCH (f)-[:SOURCED_FROM]->(s:Source) WHERE $sources
-WITH found, collect(DISTINCT s) AS cited
-WITH found + cited AS ns
-UNWIND ns AS a
-OPTIONAL MATCH (a)-[r]->(b) WHERE b IN ns
-WITH a, collect(CASE WHEN r IS NULL THEN NULL
-                ELSE {type: type(r), label: labels(b)[0], key: coalesce(b.id, b.symbol, b.iso3, b.code)} END) AS out
-RETURN a AS node, labels(a)[0] AS label, coalesce(a.id, a.symbol, a.iso3, a.code) AS key, out
-LIMIT $limit
-"""
 
 COLORS = {
     "Country": "#4e79a7", "Element": "#f28e2b", "Use": "#edc948", "Technology": "#b07aa1",
@@ -49,12 +35,6 @@ EDGE_STYLES: dict[str, tuple[str, float, bool]] = {
 _EDGE_DEFAULT = ("#9a9a9a", 1.0, False)
 #: what a found node brings along, so a picture is not a set of isolated dots: a use, the technologies it enables
 EXPAND = {"Use": ("ENABLES", "Technology")}
-_EXPAND_CYPHER = """
-UNWIND $pairs AS pair
-MATCH (a)-[r]->(b) WHERE pair[0] IN labels(a) AND type(r) = pair[1] AND pair[2] IN labels(b)
-  AND a.names_lc IS NOT NULL AND any(x IN a.names_lc WHERE x IN $names)
-RETURN DISTINCT b.name AS name
-"""
 #: properties worth showing when hovering a node, in this order
 SHOWN = ("name", "title", "kind", "date", "requested", "status", "start", "end", "year", "tonnes", "rate",
          "sector", "group", "atomic_number", "publisher", "url", "description")
@@ -120,13 +100,13 @@ def of_rows(k: KB, question: str, params: Mapping[str, Any], rows: list[dict[str
     """The part of the graph an answer already at hand (``rows``) touches."""
     given = dict(params)
     names = mentioned(rows, given)
-    found = k.read(SUBGRAPH_CYPHER, {"names": names, "sources": include_sources, "limit": limit}) if names else []
+    found = k.read(cypher.subgraph(), {"names": names, "sources": include_sources, "limit": limit}) if names else []
     pairs = [[lab, *EXPAND[lab]] for lab in sorted({r["label"] for r in found}) if lab in EXPAND]
     if pairs:
-        more = [r["name"] for r in k.read(_EXPAND_CYPHER, {"pairs": pairs, "names": names}) if r["name"]]
+        more = [r["name"] for r in k.read(cypher.expand_names(), {"pairs": pairs, "names": names}) if r["name"]]
         if more:
             names = sorted(set(names) | set(mentioned([{"n": more}])))
-            found = k.read(SUBGRAPH_CYPHER, {"names": names, "sources": include_sources, "limit": limit})
+            found = k.read(cypher.subgraph(), {"names": names, "sources": include_sources, "limit": limit})
     g = Subgraph(question, given, rows)
     ids: set[str] = set()
     for r in found:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kb.analysis.output import Format, render
+from kb.engines import cypher
 from kb.errors import KBError, QueryError, ReadOnlyError
 from kb.queries.catalog import STRING_OR_COMMENT, used_params
 
@@ -357,10 +358,9 @@ class Session:
     def _schema(self) -> Outcome:
         from kb import schema
 
-        label_rows = self.kb.read("MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS nodes ORDER BY label")
-        rel_rows = self.kb.read("MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS relationships ORDER BY type")
-        keys = self.kb.read("MATCH (n) UNWIND labels(n) AS label UNWIND keys(n) AS key "
-                            "RETURN label, collect(DISTINCT key) AS keys ORDER BY label")
+        label_rows = self.kb.read(cypher.label_counts())
+        rel_rows = self.kb.read(cypher.relationship_type_counts())
+        keys = self.kb.read(cypher.property_keys_by_label())
         by_label = {r["label"]: sorted(r["keys"]) for r in keys}
         models = {m.__label__: m for m in schema.RECORD_KINDS}
         rows = []
@@ -444,7 +444,7 @@ class Session:
     def _evaluate(self, expression: str) -> Any:
         """A Cypher expression's value, evaluated by the engine (read-only) with the current parameters."""
         expression = expression.strip().rstrip(";")
-        stmt = f"RETURN {expression} AS value"
+        stmt = cypher.value_of(expression)
         missing = [p for p in used_params(stmt) if p not in self.params]
         if missing:
             raise QueryError(f"parameter ${missing[0]} is not set")
@@ -472,17 +472,15 @@ class Session:
             props = {"names_lc"}
             for m in schema.RECORD_KINDS:
                 props.update(m.model_fields)
-            for query, col, into in (("CALL db.labels() YIELD label RETURN label", "label", labels),
-                                     ("CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType",
-                                      "relationshipType", rels),
-                                     ("CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey", "propertyKey", props)):
+            for query, col, into in ((cypher.db_labels(), "label", labels),
+                                     (cypher.db_relationship_types(), "relationshipType", rels),
+                                     (cypher.db_property_keys(), "propertyKey", props)):
                 with contextlib.suppress(KBError):
                     into.update(str(r[col]) for r in self.kb.read(query))
             by_label: dict[str, list[str]] = {}
             with contextlib.suppress(KBError):
                 by_label = {str(r["label"]): sorted(map(str, r["keys"])) for r in self.kb.read(
-                    "MATCH (n) UNWIND labels(n) AS label UNWIND keys(n) AS key "
-                    "RETURN label, collect(DISTINCT key) AS keys")}
+                    cypher.property_keys_by_label())}
             self._vocab = Vocabulary(
                 sorted(x for x in labels if not x.startswith("_")), sorted(rels), sorted(props), sorted(catalog()),
                 by_label,
@@ -695,11 +693,7 @@ def interactive(session: Session, history: Path | None, *, banner: str = "",
                 printer: Callable[[str], None] | None = None) -> int:
     """The prompt_toolkit loop: multi-line statements ended by ``;``, history, completion.
     Returns how many statements failed or were refused."""
-    from prompt_toolkit import PromptSession
-    from prompt_toolkit.completion import Completer, Completion
     from prompt_toolkit.formatted_text import ANSI
-    from prompt_toolkit.history import FileHistory, InMemoryHistory
-    from prompt_toolkit.key_binding import KeyBindings
     from prompt_toolkit.shortcuts import print_formatted_text
 
     def show(text: str) -> None:
@@ -714,6 +708,55 @@ def interactive(session: Session, history: Path | None, *, banner: str = "",
             page(text)
         else:
             show(text)
+
+    prompt = _prompt_session(session, history)
+    if banner:
+        show(banner)
+    failed = 0
+    while True:
+        try:
+            text = prompt.prompt("kb> ")
+        except KeyboardInterrupt:
+            continue
+        except _Discarded:
+            show("(statement discarded)")
+            continue
+        except EOFError:
+            break
+        errors, stop = _run_typed(session, text, show, show_output)
+        failed += errors
+        if stop:
+            break
+    return failed
+
+
+def _run_typed(session: Session, text: str, show: Callable[[str], None],
+               show_output: Callable[[str], None]) -> tuple[int, bool]:
+    """Run the statements of one prompt's text in turn: (how many failed, whether to leave)."""
+    failed = 0
+    for _line, stmt in split_statements(text):
+        res = cancellable(session, stmt)
+        if res is None:
+            show("\x1b[33mcancelled\x1b[0m (the session and its parameters are kept)")
+            break
+        if res.output:
+            show_output(res.output.rstrip("\n"))
+        if res.message:
+            show(res.message if res.ok else f"\x1b[31m{res.message}\x1b[0m")
+        failed += 0 if res.ok else 1
+        if res.exit:
+            return failed, True
+    return failed, False
+
+
+def _prompt_session(session: Session, history: Path | None) -> Any:
+    """A prompt_toolkit session: Enter runs a complete statement (else a new line), Alt-Enter runs
+    what is there, Ctrl-D leaves (or discards a half-typed statement); history in ``history``
+    (owner-only), completion from `Session.complete`."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import Completer, Completion
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+    from prompt_toolkit.key_binding import KeyBindings
 
     class CypherCompleter(Completer):
         def get_completions(self, document: Any, complete_event: Any) -> Any:
@@ -751,37 +794,6 @@ def interactive(session: Session, history: Path | None, *, banner: str = "",
             hist = FileHistory(str(history))
         except OSError:
             pass
-    prompt: Any = PromptSession(history=hist, completer=CypherCompleter(), multiline=True, key_bindings=keys,
-                                prompt_continuation=lambda width, n, soft: "...> ".rjust(width),
-                                complete_while_typing=False, enable_history_search=True)
-    if banner:
-        show(banner)
-    failed = 0
-    while True:
-        try:
-            text = prompt.prompt("kb> ")
-        except KeyboardInterrupt:
-            continue
-        except _Discarded:
-            show("(statement discarded)")
-            continue
-        except EOFError:
-            break
-        items = split_statements(text)
-        stop = False
-        for _line, stmt in items:
-            res = cancellable(session, stmt)
-            if res is None:
-                show("\x1b[33mcancelled\x1b[0m (the session and its parameters are kept)")
-                break
-            if res.output:
-                show_output(res.output.rstrip("\n"))
-            if res.message:
-                show(res.message if res.ok else f"\x1b[31m{res.message}\x1b[0m")
-            failed += 0 if res.ok else 1
-            if res.exit:
-                stop = True
-                break
-        if stop:
-            break
-    return failed
+    return PromptSession(history=hist, completer=CypherCompleter(), multiline=True, key_bindings=keys,
+                         prompt_continuation=lambda width, n, soft: "...> ".rjust(width),
+                         complete_while_typing=False, enable_history_search=True)

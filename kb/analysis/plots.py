@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, get_args
 
+from kb.engines import cypher
 from kb.errors import KBError
 from kb.schema import Stage
 
@@ -94,11 +95,6 @@ _OTHER = re.compile(r"'Other countries' ([\d,.]+) t published")
 COVERAGE_FLOOR = 0.95
 _NUDGE = {"separation": -0.22, "refining": 0.0, "metal": 0.11, "magnets": 0.22}
 
-_WORLD_CYPHER = """
-MATCH (w:Production {stage: $stage, iso3: 'WLD'})-[:SOURCED_FROM]->(s:Source)
-RETURN w.year AS year, w.tonnes AS tonnes, w.note AS note, s.title AS source
-"""
-_PUBLISHERS_CYPHER = "MATCH (s:Source) WHERE s.title IN $titles RETURN s.title AS title, s.publisher AS publisher"
 _SHORT = {"U.S. Geological Survey": "USGS", "International Energy Agency": "IEA"}
 
 
@@ -130,14 +126,14 @@ class YearShares:
 
 
 def _world_rows(k: KB, stage: str) -> dict[tuple[int, str], dict[str, Any]]:
-    return {(r["year"], r["source"]): r for r in k.read(_WORLD_CYPHER, {"stage": stage})}
+    return {(r["year"], r["source"]): r for r in k.read(cypher.world_production(), {"stage": stage})}
 
 
 def source_line(k: KB, titles: Iterable[str]) -> str:
     """``Source: USGS, Mineral Commodity Summaries 2012–2026: Rare Earths (15 editions).``: the
     publishers (short names) and the titles of the publications the figures come from."""
     titles = [t for t in dict.fromkeys(titles) if t]
-    pubs = {r["title"]: r["publisher"] for r in k.read(_PUBLISHERS_CYPHER, {"titles": titles})} if titles else {}
+    pubs = {r["title"]: r["publisher"] for r in k.read(cypher.publishers_of(), {"titles": titles})} if titles else {}
     by_pub: dict[str, list[str]] = {}
     for t in titles:
         by_pub.setdefault(_SHORT.get(pubs.get(t) or "", pubs.get(t) or ""), []).append(t)
@@ -154,8 +150,7 @@ def year_range(k: KB, stage: str = "mining", start: int | None = None, end: int 
         if start > end:
             raise KBError(f"--from {start} is after --to {end}")
         return start, end
-    have = k.read("MATCH (p:Production {stage: $stage}) WHERE p.basis IS NULL "  # DS140 is no country table
-                  "RETURN min(p.year) AS lo, max(p.year) AS hi", {"stage": stage})
+    have = k.read(cypher.production_year_range(), {"stage": stage})
     lo, hi = (have[0]["lo"], have[0]["hi"]) if have and have[0]["lo"] is not None else (start or end, end or start)
     if lo is None or hi is None:
         raise KBError(f"no {stage} production figures (is the KB loaded? `kb load`)")
@@ -347,8 +342,7 @@ def concentration_table(k: KB, stages: Iterable[str] | None = None, start: int |
     ``coverage`` (the share of world output the countries in the data account for, from
     `top_producers`), ``lower_bound`` (coverage under 95%: the HHI can only be higher) and
     ``estimated`` (countries whose figures the source marks as estimates)."""
-    have = k.read("MATCH (p:Production) WHERE p.iso3 <> 'WLD' AND p.basis IS NULL "
-                  "RETURN p.stage AS stage, collect(DISTINCT p.year) AS years")
+    have = k.read(cypher.production_years_by_stage())
     years_of = {r["stage"]: sorted(set(r["years"])) for r in have}
     wanted = [s for s in (stages or STAGES) if s in years_of]
     todo = [(s, y) for s in wanted for y in years_of[s]

@@ -28,7 +28,6 @@ from kb.subgraph import (  # noqa: F401  (the picture's data lives one layer dow
     EDGE_STYLES,
     EXPAND,
     SHOWN,
-    SUBGRAPH_CYPHER,
     VIS_OPTIONS,
     Progress,
     Subgraph,
@@ -50,6 +49,18 @@ _EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']https?://""", re.I)
 
 def page(g: Subgraph, *, title: str | None = None, description: str = "", engine: str = "") -> str:
     """The HTML of a picture of ``g``: one file, every script and style inside it."""
+    params = ", ".join(f"{k_}={v!r}" for k_, v in g.params.items())
+    heading = title or f"{g.question}({params})"
+    body = _offline(_network(g).generate_html(notebook=False))
+    body = body.replace("<body>", "<body>" + _header(g, heading, description, engine), 1)
+    head, sep, tail = body.rpartition("</body>")
+    body = head + _keep_legible(g) + sep + tail if sep else body + _keep_legible(g)
+    return body.replace("<html>", '<!DOCTYPE html>\n<html lang="en">', 1).replace(
+        "<head>", f"<head>\n<title>{html.escape(heading)} - Rare Earth KB</title>", 1)
+
+
+def _network(g: Subgraph) -> Any:
+    """The pyvis network of ``g``: the question's subjects large and ringed, other nodes sized by degree."""
     from pyvis.network import Network
 
     net = Network(height="78vh", width="100%", directed=True, cdn_resources="in_line", notebook=False, bgcolor="#ffffff")
@@ -74,7 +85,11 @@ def page(g: Subgraph, *, title: str | None = None, description: str = "", engine
         net.add_edge(e["start"], e["end"], title=e["type"], color=colour, width=width, dashes=dashes,
                      **({"label": e["type"].lower().replace("_", " ")} if labelled else {}))
     net.set_options(json.dumps(VIS_OPTIONS))
-    body = net.generate_html(notebook=False)
+    return net
+
+
+def _offline(body: str) -> str:
+    """pyvis' page without what it would load from the network (refused if anything is left)."""
     # pyvis' template links Bootstrap from a CDN whatever the mode; the page does not need it
     body = re.sub(r"<link\b[^>]*bootstrap[^>]*>", "", body, flags=re.S | re.I)
     body = re.sub(r"<script\b[^>]*bootstrap[^>]*>\s*</script>", "", body, flags=re.S | re.I)
@@ -82,8 +97,12 @@ def page(g: Subgraph, *, title: str | None = None, description: str = "", engine
     body = re.sub(r"<!--\s*<link[^>]*node_modules.*?-->", "", body, flags=re.S)
     if _EXTERNAL.search(body):
         raise KBError("the graph page would load something from the network; refusing to write it")
-    params = ", ".join(f"{k_}={v!r}" for k_, v in g.params.items())
-    heading = title or f"{g.question}({params})"
+    return body
+
+
+def _header(g: Subgraph, heading: str, description: str, engine: str) -> str:
+    """The heading, counts, subject, legend and cited sources above the picture."""
+    subjects = set(g.subjects)
     legend = "".join(
         f'<span class="kb-key"><span class="kb-dot" style="background:{COLORS.get(lab, "#97c2fc")}"></span>'
         f"{html.escape(lab)} {sum(1 for n in g.nodes if n['label'] == lab)}</span>" for lab in g.labels)
@@ -123,12 +142,15 @@ def page(g: Subgraph, *, title: str | None = None, description: str = "", engine
   {sources}
 </div>
 """
-    body = body.replace("<body>", "<body>" + header, 1)
+    return header
+
+
+def _keep_legible(g: Subgraph) -> str:
     # vis-network draws text in graph units, so fitting a large graph shrinks it: keep labels at least
     # 14 px (relationship labels 12 px, the subject's 20 px) on screen at any zoom
     keep_legible = f"""<script>
 (function () {{
-  var subjects = {json.dumps(sorted(subjects))};
+  var subjects = {json.dumps(sorted(set(g.subjects)))};
   function legible() {{
     var s = network.getScale();
     network.setOptions({{nodes: {{font: {{size: Math.max(14, 14 / s)}}}}, edges: {{font: {{size: Math.max(12, 12 / s)}}}}}});
@@ -140,10 +162,7 @@ def page(g: Subgraph, *, title: str | None = None, description: str = "", engine
 }})();
 </script>
 """
-    head, sep, tail = body.rpartition("</body>")
-    body = head + keep_legible + sep + tail if sep else body + keep_legible
-    return body.replace("<html>", '<!DOCTYPE html>\n<html lang="en">', 1).replace(
-        "<head>", f"<head>\n<title>{html.escape(heading)} - Rare Earth KB</title>", 1)
+    return keep_legible
 
 
 def render(k: KB, question: str, params: Mapping[str, Any] | None = None, out_path: str | Path = "graph.html", *,

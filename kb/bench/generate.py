@@ -114,8 +114,21 @@ def generate(folder: str | Path, rels: int, seed: int = 42) -> Generated:
     isos = countries()
     cw = _zipf(len(isos))
     n = {kind: max(1, int(rels * share / per)) for kind, (share, per) in MIX.items()}
+    _sources(out)
+    orgs = _organisations(out, rng, isos, cw, n["organisations"])
+    _production(out, rng, isos, cw, n["production"])
+    _agreements(out, rng, isos, orgs, n["agreements"])
+    _trade_flows(out, rng, isos, cw, n["trade_flows"])
+    return out
 
-    # ---- sources: one trade release a year, one statistical edition a year, one registry
+
+def _add(out: Generated, kind: str, path: Path, count: int) -> None:
+    out.files.append(path)
+    out.records[kind] = count
+
+
+def _sources(out: Generated) -> None:
+    """One trade release a year, one statistical edition a year, one registry."""
     sources = [{"id": f"{GENERATED_SOURCE_PREFIX}trade-{y}", "title": f"Synthetic bilateral trade release {y}",
                 "publisher": "Synthetic (kb bench)", "date": f"{y + 1}-06-30", "kind": "dataset",
                 "edition": str(y)} for y in TRADE_YEARS]
@@ -124,31 +137,31 @@ def generate(folder: str | Path, rels: int, seed: int = 42) -> Generated:
                  "edition": str(e)} for e in EDITIONS]
     sources.append({"id": f"{GENERATED_SOURCE_PREFIX}registry", "title": "Synthetic company registry",
                     "publisher": "Synthetic (kb bench)", "date": "2025", "kind": "dataset"})
-    p = folder / "sources-bench.yaml"
+    p = out.folder / "sources-bench.yaml"
     p.write_text("# Synthetic sources written by `kb bench`: not real publications.\n"
                  + yaml.safe_dump({"sources": sources}, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    out.files.append(p)
-    out.records["sources"] = len(sources)
+    _add(out, "sources", p, len(sources))
 
-    # ---- companies
+
+def _organisations(out: Generated, rng: random.Random, isos: list[str], cw: list[float], count: int) -> list[list[object]]:
     words = ("Rare", "Earth", "Magnet", "Metals", "Minerals", "Resources", "Mining", "Oxide", "Alloy", "Materials")
     forms = ("Ltd", "Inc", "GmbH", "SA", "Co", "Corp", "AG", "KK", "Pty", "plc")
     orgs: list[list[object]] = []
-    org_country: list[str] = []
-    for i in range(n["organisations"]):
+    for i in range(count):
         iso = rng.choices(isos, cw)[0]
         parent = f"{GENERATED_SOURCE_PREFIX}co-{rng.randrange(i):06d}" if i > 10 and rng.random() < 0.3 else None
         name = f"{rng.choice(words)} {rng.choice(words)} {forms[i % len(forms)]} {i:06d}"
         orgs.append([f"{GENERATED_SOURCE_PREFIX}co-{i:06d}", name, "company", iso, _cell(parent),
                      f"{rng.randrange(1950, 2024)}", f"{GENERATED_SOURCE_PREFIX}registry"])
-        org_country.append(iso)
-    out.files.append(_write_csv(folder / "organisations-bench.csv",
-                                ["id", "name", "kind", "country", "parent", "founded", "sources"], orgs))
-    out.records["organisations"] = len(orgs)
+    _add(out, "organisations", _write_csv(out.folder / "organisations-bench.csv",
+                                          ["id", "name", "kind", "country", "parent", "founded", "sources"], orgs),
+         len(orgs))
+    return orgs
 
-    # ---- production series: editions x years x stages x countries, world totals per group
+
+def _production(out: Generated, rng: random.Random, isos: list[str], cw: list[float], target: int) -> None:
+    """Editions x years x stages x countries, world totals per group."""
     groups: dict[tuple[int, int, str], dict[str, float]] = {}
-    target = n["production"]
     made = 0
     while made < target:
         e = rng.choice(EDITIONS)
@@ -166,13 +179,15 @@ def generate(folder: str | Path, rels: int, seed: int = 42) -> Generated:
         for iso, t in sorted(figs.items()):
             prod.append([iso, y, st, t, _cell(rng.random() < 0.2), _cell(e - y > 1), src])
         prod.append(["WLD", y, st, round(sum(figs.values()) * 1.05, 1), "true", "false", src])
-    out.files.append(_write_csv(folder / "production-bench.csv",
-                                ["iso3", "year", "stage", "tonnes", "estimated", "revised", "sources"], prod))
-    out.records["production"] = len(prod)
+    _add(out, "production", _write_csv(out.folder / "production-bench.csv",
+                                       ["iso3", "year", "stage", "tonnes", "estimated", "revised", "sources"], prod),
+         len(prod))
 
-    # ---- agreements between countries and companies
+
+def _agreements(out: Generated, rng: random.Random, isos: list[str], orgs: list[list[object]], count: int) -> None:
+    """Agreements between countries and companies."""
     agr: list[list[object]] = []
-    for i in range(n["agreements"]):
+    for i in range(count):
         a, b = rng.sample(isos[:60], 2)
         o1, o2 = rng.sample(range(len(orgs)), 2) if len(orgs) >= 2 else (0, 0)
         els = sorted(rng.sample(REE, 2))
@@ -181,18 +196,19 @@ def generate(folder: str | Path, rels: int, seed: int = 42) -> Generated:
                     rng.choice(AGREEMENT_KINDS), f"{year}-{rng.randrange(1, 13):02d}", _cell([a, b]),
                     _cell(sorted({str(orgs[o1][0]), str(orgs[o2][0])})), _cell(els), "rare-earths",
                     round(rng.lognormvariate(6, 1.5)), f"{GENERATED_SOURCE_PREFIX}registry"])
-    out.files.append(_write_csv(folder / "agreements-bench.csv",
-                                ["id", "name", "kind", "date", "parties", "organisations", "elements", "commodities",
-                                 "tonnes_per_year", "sources"], agr))
-    out.records["agreements"] = len(agr)
+    _add(out, "agreements", _write_csv(out.folder / "agreements-bench.csv",
+                                       ["id", "name", "kind", "date", "parties", "organisations", "elements",
+                                        "commodities", "tonnes_per_year", "sources"], agr), len(agr))
 
-    # ---- bilateral trade flows: skewed exporters and importers, unique per (exp, imp, hs, year)
+
+def _trade_flows(out: Generated, rng: random.Random, isos: list[str], cw: list[float], target: int) -> None:
+    """Bilateral trade flows: skewed exporters and importers, unique per (exp, imp, hs, year)."""
     seen: set[tuple[str, str, str, int]] = set()
     flows: list[list[object]] = []
     hs = list(HS_CODES)
     years = list(TRADE_YEARS)
-    while len(flows) < n["trade_flows"]:
-        batch = max(1024, n["trade_flows"] - len(flows))
+    while len(flows) < target:
+        batch = max(1024, target - len(flows))
         exps = rng.choices(isos, cw, k=batch)
         imps = rng.choices(isos, _zipf(len(isos), 0.8), k=batch)
         for ex, im in zip(exps, imps, strict=True):
@@ -208,14 +224,12 @@ def generate(folder: str | Path, rels: int, seed: int = 42) -> Generated:
             price = {"280530": 40_000, "284610": 4_000, "284690": 12_000, "850511": 60_000}[code]
             flows.append([ex, im, code, year, round(tonnes * price * rng.uniform(0.6, 1.4)), tonnes,
                           HS_CODES[code], f"{GENERATED_SOURCE_PREFIX}trade-{year}"])
-            if len(flows) >= n["trade_flows"]:
+            if len(flows) >= target:
                 break
     flows.sort(key=lambda r: (r[3], r[0], r[1], r[2]))
-    out.files.append(_write_csv(folder / "trade_flows-bench.csv",
-                                ["exporter", "importer", "hs_code", "year", "value_usd", "tonnes", "commodity",
-                                 "sources"], flows))
-    out.records["trade_flows"] = len(flows)
-    return out
+    _add(out, "trade_flows", _write_csv(out.folder / "trade_flows-bench.csv",
+                                        ["exporter", "importer", "hs_code", "year", "value_usd", "tonnes", "commodity",
+                                         "sources"], flows), len(flows))
 
 
 def main(argv: list[str] | None = None) -> int:

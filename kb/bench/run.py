@@ -18,7 +18,6 @@ docs/benchmarks.md. Nothing here asserts a time: the targets are reported as met
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import platform
@@ -29,13 +28,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from kb.core import KB, bundled_data_dir
+from kb.engines import cypher
 from kb.engines.base import free_port
 from kb.engines.cypher import merge_node, merge_rel
 from kb.loaders.build import GraphRows, build
@@ -199,76 +199,9 @@ def naive_write(k: KB, rows: GraphRows) -> int:
     return n
 
 
-_SEP = "\u001f"  # list separator in LOAD CSV files (never in the data)
-
-
-def _col_types(dicts: list[dict[str, Any]]) -> dict[str, str]:
-    types: dict[str, set[str]] = {}
-    for d in dicts:
-        for k, v in d.items():
-            t = ("bool" if isinstance(v, bool) else "int" if isinstance(v, int) else "float"
-                 if isinstance(v, float) else "list" if isinstance(v, list) else "str")
-            types.setdefault(k, set()).add(t)
-    out = {}
-    for k, ts in types.items():
-        out[k] = ("float" if ts <= {"int", "float"} and "float" in ts else ts.pop() if len(ts) == 1 else "str")
-    return out
-
-
-def _conv(name: str, t: str) -> str:
-    ref = f"row.`{name}`"
-    return {"bool": f"toBoolean({ref})", "int": f"toInteger({ref})", "float": f"toFloat({ref})",
-            "list": f"split({ref}, '\\u001f')"}.get(t, ref)
-
-
-def _csv_value(v: Any) -> Any:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, list):
-        return _SEP.join(str(x) for x in v)
-    return v
-
-
-def write_load_csv_files(rows: GraphRows, import_dir: Path, absolute: bool = True) -> list[tuple[str, str]]:
-    """Write the rows as CSV files into Neo4j's import directory; return (file, statement) pairs
-    in load order (nodes first), each statement a ``LOAD CSV ... CALL {} IN TRANSACTIONS``.
-
-    The local launcher leaves ``server.directories.import`` unset, and then Neo4j 5 reads
-    ``file:///`` URLs from the filesystem root: ``absolute`` URLs name the file by its full path;
-    otherwise they are relative to a configured import directory."""
-    import_dir.mkdir(parents=True, exist_ok=True)
-    out: list[tuple[str, str]] = []
-
-    def url(name: str) -> str:
-        return (import_dir / name).resolve().as_uri() if absolute else f"file:///{name}"
-
-    def dump(name: str, header: list[str], data: list[list[Any]]) -> None:
-        with open(import_dir / name, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(header)
-            w.writerows(data)
-
-    for label in sorted(rows.nodes):
-        items = rows.nodes[label]
-        types = _col_types(list(items.values()))
-        cols = sorted(types)
-        name = f"kb-bench-nodes-{label}.csv"
-        dump(name, ["_key", *cols], [[k, *(_csv_value(p.get(c)) for c in cols)] for k, p in items.items()])
-        props = ", ".join(f"`{c}`: {_conv(c, types[c])}" for c in cols)
-        out.append((name, f"LOAD CSV WITH HEADERS FROM '{url(name)}' AS row "
-                          f"CALL {{ WITH row {merge_node(label, 'row._key', '{' + props + '}')} }} "
-                          f"IN TRANSACTIONS OF {BATCH_SIZE} ROWS"))
-    for (rtype, a, b) in sorted(rows.rels):
-        items2 = rows.rels[(rtype, a, b)]
-        types = _col_types(list(items2.values()))
-        cols = sorted(types)
-        name = f"kb-bench-rels-{rtype}-{a}-{b}.csv"
-        dump(name, ["_a", "_b", *cols], [[ka, kb_, *(_csv_value(p.get(c)) for c in cols)] for (ka, kb_), p in items2.items()])
-        props = ", ".join(f"`{c}`: {_conv(c, types[c])}" for c in cols)
-        out.append((name, f"LOAD CSV WITH HEADERS FROM '{url(name)}' AS row "
-                          f"CALL {{ WITH row {merge_rel(rtype, a, b, 'row._a', 'row._b', '{' + props + '}')} }} "
-                          f"IN TRANSACTIONS OF {BATCH_SIZE} ROWS"))
-    return out
+def write_load_csv_files(k: KB, rows: GraphRows, import_dir: Path, absolute: bool = True) -> list[tuple[str, str]]:
+    """The engine's LOAD CSV files of ``rows`` in ``import_dir`` and their statements (`Backend.load_csv_files`)."""
+    return k.backend.load_csv_files(rows, import_dir, BATCH_SIZE, absolute)
 
 
 def load_csv_write(k: KB, statements: list[tuple[str, str]]) -> None:
@@ -278,18 +211,26 @@ def load_csv_write(k: KB, statements: list[tuple[str, str]]) -> None:
         k.backend.write_autocommit(q)
 
 
-def _timed_loads(k: KB, rows: GraphRows, repeat: int) -> list[float]:
-    """Seconds the project's loader takes to write ``rows`` into an emptied store, ``repeat`` times."""
-    times = []
-    for _ in range(repeat):
-        empty(k)
-        t0 = time.perf_counter()
-        write_rows(k.backend, rows)
-        times.append(time.perf_counter() - t0)
-    return times
+@dataclass
+class BulkLoad:
+    """The bulk path of the scaled rows into an emptied store (or why there is none)."""
+
+    skipped: str | None = None
+    seconds: float = 0.0
+    rels: int = 0
+    parts: dict[str, float] = field(default_factory=dict)
+    loaded: tuple[int, int] = (0, 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.skipped:
+            return {"skipped": self.skipped}
+        importer = self.parts.get("importer_s")
+        return {"s": round(self.seconds, 3), "rels_per_s": round(self.rels / self.seconds), "parts": self.parts,
+                **({"importer_rels_per_s": round(self.rels / importer)} if importer else {}),
+                "loaded": list(self.loaded)}
 
 
-def bulk_load(k: KB, rows: GraphRows) -> dict[str, Any]:
+def bulk_load(k: KB, rows: GraphRows) -> BulkLoad:
     """The bulk path (`Backend.bulk_write`) of ``rows`` into an emptied store: seconds in all and by
     phase as the writer reports them through its hook (FalkorDB: GRAPH.BULK, then the schema; Neo4j:
     CSV files, neo4j-admin import with the server stopped and started again, then the schema), or
@@ -297,7 +238,7 @@ def bulk_load(k: KB, rows: GraphRows) -> dict[str, Any]:
     empty(k)
     reason = k.backend.bulk_unavailable()
     if reason:
-        return {"skipped": reason}
+        return BulkLoad(skipped=reason)
     parts: dict[str, float] = {}
 
     def on_phase(name: str, seconds: float) -> None:
@@ -305,15 +246,12 @@ def bulk_load(k: KB, rows: GraphRows) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     k.backend.bulk_write(rows, on_phase=on_phase)
-    total = time.perf_counter() - t0
-    return {"s": round(total, 3), "rels_per_s": round(rows.rel_count / total), "parts": parts,
-            **({"importer_rels_per_s": round(rows.rel_count / parts["importer_s"])} if parts.get("importer_s") else {}),
-            "loaded": list(counts(k))}
+    return BulkLoad(None, time.perf_counter() - t0, rows.rel_count, parts, counts(k))
 
 
 def counts(k: KB) -> tuple[int, int]:
-    n = k.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
-    r = k.read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
+    n = k.read(cypher.count_nodes())[0]["n"]
+    r = k.read(cypher.count_relationships())[0]["n"]
     return int(n), int(r)
 
 
@@ -431,114 +369,170 @@ def prepare(scale: int, naive_scale: int, workdir: Path, log: Log = _quiet) -> W
     return Workload(scale, crows, scaled_rows, [bundled, g.folder], rb, g.as_dict(), cg.as_dict())
 
 
+def _median_s(values: list[float]) -> float:
+    return float(statistics.median(values))
+
+
+def _times(k: KB, repeat: int, run: Callable[[], Any]) -> list[float]:
+    """Seconds ``run`` takes after the store is emptied, ``repeat`` times."""
+    times = []
+    for _ in range(repeat):
+        empty(k)
+        t0 = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+@dataclass
+class BundledLoad:
+    """The bundled KB from an empty store, as `kb load` does (read + validate + write)."""
+
+    seconds: dict[str, Any]
+    nodes: int
+    relationships: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"bundled_load_s": self.seconds, "bundled": {"nodes": self.nodes, "relationships": self.relationships}}
+
+
+def measure_bundled_load(k: KB, repeat: int) -> BundledLoad:
+    reports: list[Any] = []
+    times = _times(k, repeat, lambda: reports.append(k.load()))
+    return BundledLoad(summary(times, 3), reports[-1].nodes, reports[-1].relationships)
+
+
+@dataclass
+class Comparison:
+    """The loader against the naive loop (and LOAD CSV where the engine has it), on the same rows."""
+
+    rows: GraphRows
+    loader: list[float]
+    naive: list[float]
+    loaded: dict[str, list[int]]
+    load_csv: list[float] = field(default_factory=list)
+    load_csv_skipped: str | None = None
+
+    @property
+    def speedup_vs_naive(self) -> float:
+        return round(_median_s(self.naive) / _median_s(self.loader), 2)
+
+    def as_dict(self) -> dict[str, Any]:
+        n = self.rows.node_count + self.rows.rel_count
+        out: dict[str, Any] = {
+            "rows": n, "nodes": self.rows.node_count, "relationships": self.rows.rel_count, "loaded": self.loaded,
+            "loader_s": summary(self.loader, 3), "naive_s": summary(self.naive, 3),
+            "loader_rows_per_s": round(n / _median_s(self.loader)), "naive_rows_per_s": round(n / _median_s(self.naive)),
+        }
+        if self.load_csv_skipped:
+            out["load_csv"] = {"skipped": self.load_csv_skipped}
+        if self.load_csv:
+            out["load_csv_s"] = summary(self.load_csv, 3)
+            out["load_csv_rows_per_s"] = round(n / _median_s(self.load_csv))
+            out["speedup_vs_load_csv"] = round(_median_s(self.load_csv) / _median_s(self.loader), 2)
+        return out
+
+
+def measure_comparison(k: KB, rows: GraphRows, repeat: int, import_dir: Path | None) -> Comparison:
+    loader = _times(k, repeat, lambda: write_rows(k.backend, rows))
+    loaded = {"loader": list(counts(k))}
+    naive = _times(k, repeat, lambda: naive_write(k, rows))
+    loaded["naive"] = list(counts(k))
+    c = Comparison(rows, loader, naive, loaded)
+    import_dir = import_dir or k.backend.load_csv_dir()
+    if import_dir is None:
+        c.load_csv_skipped = "n/a (the folder LOAD CSV reads is known for a local Neo4j only)"
+        return c
+    stmts = write_load_csv_files(k, rows, import_dir)
+    try:
+        empty(k)
+        load_csv_write(k, stmts[:1])
+    except Exception:  # noqa: BLE001 - an import directory is configured: relative URLs
+        stmts = write_load_csv_files(k, rows, import_dir, absolute=False)
+    try:
+        c.load_csv = _times(k, repeat, lambda: load_csv_write(k, stmts))
+        c.loaded["load_csv"] = list(counts(k))
+    finally:
+        for f, _ in stmts:
+            (import_dir / f).unlink(missing_ok=True)
+    return c
+
+
+@dataclass
+class ScaledLoad:
+    """The scaled graph from an empty store by the MERGE loader: write only (rows already
+    validated), and end to end with the read + validate time."""
+
+    rows: GraphRows
+    writes: list[float]
+    read_build_s: float
+    loaded: tuple[int, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        med, r = _median_s(self.writes), self.rows
+        return {
+            "nodes": r.node_count, "relationships": r.rel_count, "loaded": list(self.loaded),
+            "write_s": summary(self.writes, 3), "rels_per_s": round(r.rel_count / med),
+            "rows_per_s": round((r.node_count + r.rel_count) / med),
+            "end_to_end_s": round(self.read_build_s + med, 3),
+            "end_to_end_rels_per_s": round(r.rel_count / (self.read_build_s + med)),
+        }
+
+
+def measure_scaled_load(k: KB, w: Workload, repeat: int) -> ScaledLoad:
+    writes = _times(k, repeat, lambda: write_rows(k.backend, w.scaled_rows))
+    return ScaledLoad(w.scaled_rows, writes, w.read_build_s, counts(k))
+
+
+def profiles(k: KB) -> dict[str, list[str]]:
+    """The engine's profile of each question (its first sample)."""
+    from kb.queries import catalog
+
+    out: dict[str, list[str]] = {}
+    for q in sorted(catalog.catalog()):
+        try:
+            out[q] = k.profile(q, (SAMPLES.get(q) or [{}])[0])
+        except Exception as exc:  # noqa: BLE001 - a profile is information, not a measurement
+            out[q] = [f"(no profile: {exc})"]
+    return out
+
+
+def _worst_p95(questions: dict[str, dict[str, Any]]) -> float:
+    return float(max(q["p95_ms"] for q in questions.values()))
+
+
 def bench_engine(name: str, k: KB, w: Workload, repeat: int = 3, min_calls: int = 20,
                  import_dir: Path | None = None, log: Log = _quiet) -> dict[str, Any]:
     """Every measurement on one engine. The store is emptied and reloaded: give it a KB
     whose content may be thrown away."""
     res: dict[str, Any] = {"engine": k.engine, "version": k.version(), "location": k.backend.location}
     log(f"[{name}] {k.engine} {res['version']}")
-
-    # 1. the bundled KB from an empty store, as `kb load` does (read + validate + write)
-    times = []
-    for _ in range(repeat):
-        empty(k)
-        t0 = time.perf_counter()
-        rep = k.load()
-        times.append(time.perf_counter() - t0)
-    res["bundled_load_s"] = summary(times, 3)
-    res["bundled"] = {"nodes": rep.nodes, "relationships": rep.relationships}
+    res |= measure_bundled_load(k, repeat).as_dict()
     log(f"[{name}] bundled KB loads in {res['bundled_load_s']['median']:.2f} s")
-
-    # 2. questions on the bundled KB
     res["questions_bundled"] = question_latencies(k, min_calls)
-    log(f"[{name}] questions on the bundled KB: worst p95 "
-        f"{max(q['p95_ms'] for q in res['questions_bundled'].values()):.1f} ms")
-
-    # 3. loader against the naive loop (and LOAD CSV on Neo4j), same rows
-    rows = w.compare_rows
-    nrows = rows.node_count + rows.rel_count
-    naive, lcsv = [], []
-    loader = _timed_loads(k, rows, repeat)
-    loaded = counts(k)
-    for _ in range(repeat):
-        empty(k)
-        t0 = time.perf_counter()
-        naive_write(k, rows)
-        naive.append(time.perf_counter() - t0)
-    naive_loaded = counts(k)
-    res["compare"] = {
-        "rows": nrows, "nodes": rows.node_count, "relationships": rows.rel_count,
-        "loaded": {"loader": list(loaded), "naive": list(naive_loaded)},
-        "loader_s": summary(loader, 3), "naive_s": summary(naive, 3),
-        "loader_rows_per_s": round(nrows / statistics.median(loader)),
-        "naive_rows_per_s": round(nrows / statistics.median(naive)),
-    }
-    import_dir = import_dir or k.backend.load_csv_dir()
-    if import_dir is None:
-        res["compare"]["load_csv"] = {"skipped": "n/a (the folder LOAD CSV reads is known for a local Neo4j only)"}
-    else:
-        stmts = write_load_csv_files(rows, import_dir)
-        try:
-            empty(k)
-            load_csv_write(k, stmts[:1])
-        except Exception:  # noqa: BLE001 - an import directory is configured: relative URLs
-            stmts = write_load_csv_files(rows, import_dir, absolute=False)
-        for _ in range(repeat):
-            empty(k)
-            t0 = time.perf_counter()
-            load_csv_write(k, stmts)
-            lcsv.append(time.perf_counter() - t0)
-        res["compare"]["loaded"]["load_csv"] = list(counts(k))
-        res["compare"]["load_csv_s"] = summary(lcsv, 3)
-        res["compare"]["load_csv_rows_per_s"] = round(nrows / statistics.median(lcsv))
-        res["compare"]["speedup_vs_load_csv"] = round(statistics.median(lcsv) / statistics.median(loader), 2)
-        for f, _ in stmts:
-            (import_dir / f).unlink(missing_ok=True)
-    res["speedup_vs_naive"] = round(statistics.median(naive) / statistics.median(loader), 2)
+    log(f"[{name}] questions on the bundled KB: worst p95 {_worst_p95(res['questions_bundled']):.1f} ms")
+    compare = measure_comparison(k, w.compare_rows, repeat, import_dir)
+    res["compare"], res["speedup_vs_naive"] = compare.as_dict(), compare.speedup_vs_naive
     log(f"[{name}] loader {res['compare']['loader_rows_per_s']} rows/s, naive {res['compare']['naive_rows_per_s']} "
         f"rows/s: {res['speedup_vs_naive']}x" + (f"; LOAD CSV {res['compare'].get('load_csv_rows_per_s')} rows/s"
-                                                   if lcsv else ""))
-
-    # 4. the scaled graph from an empty store: write only (rows already validated), and end to end
-    srows = w.scaled_rows
-    writes = _timed_loads(k, srows, repeat)
-    scaled_loaded = counts(k)
-    med = statistics.median(writes)
-    res["scaled_load"] = {
-        "nodes": srows.node_count, "relationships": srows.rel_count, "loaded": list(scaled_loaded),
-        "write_s": summary(writes, 3), "rels_per_s": round(srows.rel_count / med),
-        "rows_per_s": round((srows.node_count + srows.rel_count) / med),
-        "end_to_end_s": round(w.read_build_s + med, 3),
-        "end_to_end_rels_per_s": round(srows.rel_count / (w.read_build_s + med)),
-    }
-    log(f"[{name}] scaled graph written in {med:.1f} s: {res['scaled_load']['rels_per_s']} rels/s")
-
-    # 4b. the same rows by the bulk path into an emptied store (once: on Neo4j it restarts the server);
+                                                   if compare.load_csv else ""))
+    scaled = measure_scaled_load(k, w, repeat)
+    res["scaled_load"] = scaled.as_dict()
+    log(f"[{name}] scaled graph written in {_median_s(scaled.writes):.1f} s: {res['scaled_load']['rels_per_s']} rels/s")
+    # the same rows by the bulk path into an emptied store (once: on Neo4j it restarts the server);
     # the questions below then run on the bulk-loaded graph (the same graph: tests/test_bulk.py)
-    res["scaled_bulk"] = bulk_load(k, srows)
+    res["scaled_bulk"] = bulk_load(k, w.scaled_rows).as_dict()
     if "skipped" in res["scaled_bulk"]:
         log(f"[{name}] bulk path: {res['scaled_bulk']['skipped']}")
-        if counts(k) != scaled_loaded:
-            write_rows(k.backend, srows)
+        if counts(k) != scaled.loaded:
+            write_rows(k.backend, w.scaled_rows)
     else:
-        assert res["scaled_bulk"]["loaded"] == list(scaled_loaded), (res["scaled_bulk"]["loaded"], scaled_loaded)
+        assert res["scaled_bulk"]["loaded"] == list(scaled.loaded), (res["scaled_bulk"]["loaded"], scaled.loaded)
         log(f"[{name}] scaled graph bulk-loaded in {res['scaled_bulk']['s']:.1f} s: "
             f"{res['scaled_bulk']['rels_per_s']} rels/s")
-
-    # 5. questions on the scaled graph
     res["questions_scaled"] = question_latencies(k, min_calls)
-    log(f"[{name}] questions on the scaled graph: worst p95 "
-        f"{max(q['p95_ms'] for q in res['questions_scaled'].values()):.1f} ms")
-
-    # 6. the engine's profile of each question (its first sample) on the scaled graph
-    res["profiles"] = {}
-    from kb.queries import catalog
-
-    for q in sorted(catalog.catalog()):
-        try:
-            res["profiles"][q] = k.profile(q, (SAMPLES.get(q) or [{}])[0])
-        except Exception as exc:  # noqa: BLE001 - a profile is information, not a measurement
-            res["profiles"][q] = [f"(no profile: {exc})"]
+    log(f"[{name}] questions on the scaled graph: worst p95 {_worst_p95(res['questions_scaled']):.1f} ms")
+    res["profiles"] = profiles(k)
     res["peak_rss_mb"] = peak_rss_mb(k)
     return res
 
@@ -588,7 +582,7 @@ def open_engine(name: str, uri: str | None, workdir: Path, log: Log = _quiet,
         return
     if uri and urlparse(uri).scheme.startswith(("bolt", "neo4j")):
         k = kb.connect(uri)
-        n = k.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+        n = k.read(cypher.count_nodes())[0]["n"]
         if n:
             k.close()
             raise RuntimeError(f"the Neo4j database at {uri} holds {n} nodes: the benchmark empties it, give it an empty one")
@@ -707,48 +701,51 @@ def _s(st: dict[str, Any], fmt: str = "{:.2f}") -> str:
     return f"{fmt.format(st['median'])} ({fmt.format(st['min'])}–{fmt.format(st['max'])})"
 
 
-def render_markdown(report: dict[str, Any]) -> str:
-    """The report as markdown tables (what `kb bench` prints and docs/benchmarks.md holds)."""
-    m = report["machine"]
-    eng = report["engines"]
-    names = list(eng)
-    L = [f"## kb bench --scale {report['scale']:,} ({m['date']})", ""]
-    pk = m["packages"]
-    L.append(f"Machine: {m['nproc']} cores, {m['cpu']}, {m['memory_gb']} GB RAM; {m['os']}; Python {m['python']}; "
-             f"{m['java'] or 'no Java'}. Packages: " + ", ".join(f"{p} {v}" for p, v in pk.items() if v)
-             + ". Engines: " + ", ".join(f"{n} = {e['engine']} {e['version']}" for n, e in eng.items())
-             + f". BATCH_SIZE {m['batch_size']}; each measurement repeated {report['repeat']}×: "
-             "median (min–max). Load average (1/5/15 min) at start "
-             f"{m.get('load_average_at_start')}, at end {m.get('load_average_at_end')}; "
-             f"{m.get('other_java_processes')} other JVMs running at start.")
-    L.append("")
+def _render_header(report: dict[str, Any]) -> list[str]:
+    m, eng = report["machine"], report["engines"]
     g = report["generated"]["records"]
-    L.append(f"Generated for the scaled graph: {', '.join(f'{v:,} {k}' for k, v in g.items())}; "
-             f"read + validated in {report['read_validate_s']:.2f} s. Loader vs naive compared on the bundled KB + "
-             f"~{report['naive_scale']:,} generated relationships.")
-    L.append("")
-    L.append("### Loading")
-    L.append("")
+    return [
+        f"## kb bench --scale {report['scale']:,} ({m['date']})", "",
+        f"Machine: {m['nproc']} cores, {m['cpu']}, {m['memory_gb']} GB RAM; {m['os']}; Python {m['python']}; "
+        f"{m['java'] or 'no Java'}. Packages: " + ", ".join(f"{p} {v}" for p, v in m["packages"].items() if v)
+        + ". Engines: " + ", ".join(f"{n} = {e['engine']} {e['version']}" for n, e in eng.items())
+        + f". BATCH_SIZE {m['batch_size']}; each measurement repeated {report['repeat']}×: "
+        "median (min–max). Load average (1/5/15 min) at start "
+        f"{m.get('load_average_at_start')}, at end {m.get('load_average_at_end')}; "
+        f"{m.get('other_java_processes')} other JVMs running at start.", "",
+        f"Generated for the scaled graph: {', '.join(f'{v:,} {k}' for k, v in g.items())}; "
+        f"read + validated in {report['read_validate_s']:.2f} s. Loader vs naive compared on the bundled KB + "
+        f"~{report['naive_scale']:,} generated relationships.", "",
+    ]
+
+
+def _render_comparison(eng: dict[str, Any]) -> list[str]:
     rows = []
-    for n in names:
-        e, c = eng[n], eng[n]["compare"]
+    for n, e in eng.items():
+        c = e["compare"]
         rows.append([n, f"{c['rows']:,}", f"{c['loader_rows_per_s']:,}", f"{c['naive_rows_per_s']:,}",
                      f"**{e['speedup_vs_naive']}×**",
                      f"{c['load_csv_rows_per_s']:,} (loader at {c['speedup_vs_load_csv']}× its speed)"
                      if "load_csv_rows_per_s" in c else c.get("load_csv", {}).get("skipped", "n/a (Neo4j only)"),
                      _s(e["bundled_load_s"])])
-    L += _table(["engine", "rows compared", "loader rows/s", "naive rows/s", "speedup_vs_naive",
-                 "LOAD CSV rows/s", "bundled KB load s"], rows)
+    return ["### Loading", "", *_table(["engine", "rows compared", "loader rows/s", "naive rows/s", "speedup_vs_naive",
+                                        "LOAD CSV rows/s", "bundled KB load s"], rows)]
+
+
+def _render_scaled(eng: dict[str, Any]) -> list[str]:
     rows = []
-    for n in names:
-        s = eng[n]["scaled_load"]
+    for n, e in eng.items():
+        s = e["scaled_load"]
         rows.append([n, f"{s['nodes']:,}", f"{s['relationships']:,}", _s(s["write_s"]), f"**{s['rels_per_s']:,}**",
                      f"{s['rows_per_s']:,}", f"{s['end_to_end_s']:.2f}", f"{s['end_to_end_rels_per_s']:,}"])
-    L += _table(["engine", "nodes", "relationships", "write s", "rels/s (write)", "rows/s (write)",
-                 "read+validate+write s", "rels/s end to end"], rows)
+    return _table(["engine", "nodes", "relationships", "write s", "rels/s (write)", "rows/s (write)",
+                   "read+validate+write s", "rels/s end to end"], rows)
+
+
+def _render_bulk(eng: dict[str, Any]) -> list[str]:
     rows = []
-    for n in names:
-        b, m = eng[n].get("scaled_bulk"), eng[n]["scaled_load"]
+    for n, e in eng.items():
+        b, m = e.get("scaled_bulk"), e["scaled_load"]
         if not b:
             continue
         if "skipped" in b:
@@ -758,48 +755,63 @@ def render_markdown(report: dict[str, Any]) -> str:
         rows.append([n, f"{b['s']:.2f}", f"**{b['rels_per_s']:,}**", f"{b['rels_per_s'] / m['rels_per_s']:.1f}×",
                      f"{b['importer_rels_per_s']:,}" if "importer_rels_per_s" in b else "(GRAPH.BULK is the importer)",
                      parts or "GRAPH.BULK + schema"])
-    if rows:
-        L.append("")
-        L.append("Bulk path (`kb load --bulk`, empty store, the same validated rows, one run):")
-        L.append("")
-        L += _table(["engine", "bulk s", "rels/s (bulk)", "vs MERGE loader", "importer's own rels/s", "parts"], rows)
-    if "cold_start" in report:
-        c = report["cold_start"]
-        L.append(f"Cold start (embedded, fresh `kb query top_producers` process, server stopped, KB loaded): "
-                 f"**{_s(c['first_answer_s'])} s**; `kb load` of the bundled KB in a fresh KB_HOME as a CLI "
-                 f"process: {c['cli_load_bundled_s']:.2f} s.")
-        L.append("")
-    L.append("### Canned questions, p50 / p95 ms")
-    L.append("")
+    if not rows:
+        return []
+    return ["", "Bulk path (`kb load --bulk`, empty store, the same validated rows, one run):", "",
+            *_table(["engine", "bulk s", "rels/s (bulk)", "vs MERGE loader", "importer's own rels/s", "parts"], rows)]
+
+
+def _render_cold_start(report: dict[str, Any]) -> list[str]:
+    if "cold_start" not in report:
+        return []
+    c = report["cold_start"]
+    return [f"Cold start (embedded, fresh `kb query top_producers` process, server stopped, KB loaded): "
+            f"**{_s(c['first_answer_s'])} s**; `kb load` of the bundled KB in a fresh KB_HOME as a CLI "
+            f"process: {c['cli_load_bundled_s']:.2f} s.", ""]
+
+
+def _render_questions(report: dict[str, Any]) -> list[str]:
+    eng = report["engines"]
+    names = list(eng)
     qs = sorted(next(iter(eng.values()))["questions_bundled"]) if eng else []
     header = ["question"] + [f"{n} bundled" for n in names] + [f"{n} {report['scale']:,}" for n in names]
-    rows = []
-    for q in qs:
-        r = [q]
-        for part in ("questions_bundled", "questions_scaled"):
-            for n in names:
-                x = eng[n][part][q]
-                r.append(f"{x['p50_ms']:.1f} / {x['p95_ms']:.1f}")
-        rows.append(r)
-    L += _table(header, rows)
+    rows = [[q, *(f"{eng[n][part][q]['p50_ms']:.1f} / {eng[n][part][q]['p95_ms']:.1f}"
+                  for part in ("questions_bundled", "questions_scaled") for n in names)] for q in qs]
+    return ["### Canned questions, p50 / p95 ms", "", *_table(header, rows)]
+
+
+def _render_rss(eng: dict[str, Any]) -> list[str]:
     rss = {n: e.get("peak_rss_mb") for n, e in eng.items() if e.get("peak_rss_mb")}
-    if rss:
-        L.append("Peak RSS (MB) at the end of each engine's run: " + "; ".join(
-            f"{n}: client {r['client']}, server {r['server'] if r['server'] is not None else 'not local'}"
-            for n, r in rss.items()) + ".")
-        L.append("")
-    if any(e.get("profiles") for e in eng.values()):
-        L.append(f"### Profiles on the scaled graph ({report['scale']:,}), first sample of each question")
-        L.append("")
-        for n in names:
-            for q, lines in sorted(eng[n].get("profiles", {}).items()):
-                L.append(f"<details><summary>{n}: {q}</summary>")
-                L.append("")
-                L += ["```", *lines, "```", "", "</details>", ""]
-    L.append("### Targets")
-    L.append("")
-    L += _table(["target", "engine", "value", "limit", "met"],
-                [[t["target"], t["engine"], t["value"], t["limit"],
-                  "yes" if t["met"] else "not measured at this scale" if t["met"] is None else "**NO**"]
-                 for t in report["targets"]])
-    return "\n".join(L)
+    if not rss:
+        return []
+    return ["Peak RSS (MB) at the end of each engine's run: " + "; ".join(
+        f"{n}: client {r['client']}, server {r['server'] if r['server'] is not None else 'not local'}"
+        for n, r in rss.items()) + ".", ""]
+
+
+def _render_profiles(report: dict[str, Any]) -> list[str]:
+    eng = report["engines"]
+    if not any(e.get("profiles") for e in eng.values()):
+        return []
+    out = [f"### Profiles on the scaled graph ({report['scale']:,}), first sample of each question", ""]
+    for n, e in eng.items():
+        for q, lines in sorted(e.get("profiles", {}).items()):
+            out += [f"<details><summary>{n}: {q}</summary>", "", "```", *lines, "```", "", "</details>", ""]
+    return out
+
+
+def _render_targets(report: dict[str, Any]) -> list[str]:
+    return ["### Targets", "", *_table(
+        ["target", "engine", "value", "limit", "met"],
+        [[t["target"], t["engine"], t["value"], t["limit"],
+          "yes" if t["met"] else "not measured at this scale" if t["met"] is None else "**NO**"]
+         for t in report["targets"]])]
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """The report as markdown tables (what `kb bench` prints and docs/benchmarks.md holds), one
+    renderer per section."""
+    eng = report["engines"]
+    return "\n".join([*_render_header(report), *_render_comparison(eng), *_render_scaled(eng), *_render_bulk(eng),
+                      *_render_cold_start(report), *_render_questions(report), *_render_rss(eng),
+                      *_render_profiles(report), *_render_targets(report)])

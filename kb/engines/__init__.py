@@ -60,7 +60,7 @@ def open_backend(settings: Settings) -> Backend:
         except ConfigError:
             raise
         except Exception as exc:  # noqa: BLE001
-            raise BackendError(f"cannot reach FalkorDB at {mask(settings.uri or '')}: {exc}") from None
+            raise BackendError(f"cannot reach FalkorDB at {mask(settings.uri or '')}: {exc}") from exc
         return FalkorBackend(db, settings.graph, mask(settings.uri or ""), replica=replica)
     known = ", ".join(f"{s}://" for s in (*NEO4J_SCHEMES, "falkordb"))
     raise ConfigError(f"unknown URI scheme in {mask(settings.uri or '')!r} (use {known}, or no URI for the embedded engine)")

@@ -188,6 +188,14 @@ class Backend(ABC):
         when it is known (a local server), else None."""
         return None
 
+    def load_csv_files(self, rows: GraphRows, folder: Path, batch: int,
+                       absolute: bool = True) -> list[tuple[str, str]]:
+        """Write ``rows`` as CSV files into ``folder`` (the engine's `load_csv_dir`) and return
+        (file name, LOAD CSV statement) pairs in load order, for the benchmark's comparison
+        (``absolute``: ``file:///`` URLs by full path, else relative to the import folder).
+        `BackendError` where the engine's LOAD CSV is not measured."""
+        raise BackendError(f"no LOAD CSV comparison for {self.location}")
+
     def server_pid(self) -> int | None:
         """The process id of the engine's server when it runs on this machine (else None)."""
         return None

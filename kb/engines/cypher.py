@@ -9,6 +9,8 @@ canned questions — is Cypher text in ``cypher/``.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from kb.schema import NODE_KEYS, REL_TYPES
 
 
@@ -48,6 +50,29 @@ def unwind(statement: str, rows: str = "rows") -> str:
     return f"UNWIND ${rows} AS row {statement}"
 
 
+def node_key(var: str) -> str:
+    """The natural key of node ``var`` whatever its label, from the schema's `NODE_KEYS`:
+    ``CASE labels(n)[0] WHEN 'Country' THEN n.`iso3` ... ELSE n.`id` END`` (the key most labels
+    share is the ELSE branch)."""
+    common = Counter(NODE_KEYS.values()).most_common(1)[0][0]
+    branches = " ".join(f"WHEN '{label}' THEN {var}.`{key}`" for label, key in sorted(NODE_KEYS.items())
+                        if key != common)
+    return f"CASE labels({var})[0] {branches} ELSE {var}.`{common}` END"
+
+
+def caption(var: str) -> str:
+    """What to call node ``var`` for people: its name, else its title, else its key."""
+    return f"coalesce({var}.name, {var}.title, {node_key(var)})"
+
+
+def entity_names() -> str:
+    """Every entity users find by name (a ``names_lc`` list): label, key, name, aliases, iso2
+    (what `kb.queries.resolve.Resolver` reads once)."""
+    return ("MATCH (n) WHERE n.names_lc IS NOT NULL "
+            f"RETURN labels(n)[0] AS label, {node_key('n')} AS key, "
+            f"{caption('n')} AS name, n.aliases AS aliases, n.iso2 AS iso2")
+
+
 def entity_node(label: str) -> str:
     """One node found by its natural key (``$key``), with its properties (for entity pages)."""
     return f"MATCH {key_pattern('n', label, '$key')} RETURN properties(n) AS props"
@@ -59,7 +84,48 @@ def entity_neighbours(label: str) -> str:
     return (f"MATCH {key_pattern('n', label, '$key')}-[r]-(m) "
             "RETURN type(r) AS type, startNode(r) = n AS outgoing, properties(r) AS props, "
             "labels(m)[0] AS label, properties(m) AS node "
-            "ORDER BY type, label, coalesce(m.name, m.title, m.id, m.iso3, m.symbol, m.code) LIMIT $limit")
+            f"ORDER BY type, label, {caption('m')} LIMIT $limit")
+
+
+# --------------------------------------------------------------------------- schema (indexes, constraints)
+
+
+def _name(text: str) -> str:
+    """A label or property name for `Backend.ensure_schema` (the schema's, or a test's own): quoted."""
+    if not text or "`" in text:
+        raise ValueError(f"cannot quote the name {text!r}")
+    return f"`{text}`"
+
+
+def create_index(label: str, prop: str, name: str | None = None) -> str:
+    """An index on ``label``.``prop`` (``name``: Neo4j's, made only if absent; FalkorDB takes none)."""
+    head = f"CREATE INDEX {name} IF NOT EXISTS" if name else "CREATE INDEX"
+    return f"{head} FOR (n:{_name(label)}) ON (n.{_name(prop)})"
+
+
+def create_unique(label: str, key: str, name: str) -> str:
+    """Neo4j's uniqueness constraint on ``label``.``key``, made only if absent."""
+    return f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{_name(label)}) REQUIRE n.{_name(key)} IS UNIQUE"
+
+
+def list_indexes() -> str:
+    """The indexes (``label``, ``properties``), as FalkorDB lists them."""
+    return "CALL db.indexes() YIELD label, properties RETURN label, properties"
+
+
+def list_constraints() -> str:
+    """The constraints, as FalkorDB lists them (type, label, properties, ...)."""
+    return "CALL db.constraints()"
+
+
+def await_indexes(seconds: int) -> str:
+    """Neo4j: wait until every index is online."""
+    return f"CALL db.awaitIndexes({int(seconds)})"
+
+
+def neo4j_version() -> str:
+    """Neo4j's version (``v``)."""
+    return "CALL dbms.components() YIELD versions RETURN versions[0] AS v"
 
 
 # --------------------------------------------------------------------------- store upkeep
@@ -83,6 +149,154 @@ def delete_some_relationships(limit: int) -> str:
 def delete_some_nodes(limit: int) -> str:
     """Delete up to ``limit`` nodes with their relationships; returns how many (``n``)."""
     return f"MATCH (n) WITH n LIMIT {int(limit)} DETACH DELETE n RETURN count(*) AS n"
+
+
+def count_nodes() -> str:
+    """How many nodes (``n``)."""
+    return "MATCH (n) RETURN count(n) AS n"
+
+
+def count_relationships() -> str:
+    """How many relationships (``n``)."""
+    return "MATCH ()-[r]->() RETURN count(r) AS n"
+
+
+def year_range(label: str) -> str:
+    """The first and last ``year`` of the nodes of ``label`` (``lo``, ``hi``)."""
+    return f"MATCH (n:`{_label(label)}`) RETURN min(n.year) AS lo, max(n.year) AS hi"
+
+
+# --------------------------------------------------------------------------- LOAD CSV (the benchmark's comparison)
+
+#: a CSV field (text) as the value of a neo4j-admin type (`kb.engines.neo4j_bulk.typed_csv_files`)
+_FROM_TEXT = {"long": "toInteger({})", "double": "toFloat({})", "boolean": "toBoolean({})", "string": "{}"}
+#: the list separator of the typed CSV files
+LIST_SEPARATOR = "\u001f"
+
+
+def _csv_value(column: str, kind: str) -> str:
+    ref = f"row.`{column}`"
+    if kind.endswith("[]"):
+        return f"[x IN split({ref}, '{LIST_SEPARATOR}') | {_FROM_TEXT[kind[:-2]].format('x')}]"
+    return _FROM_TEXT[kind].format(ref)
+
+
+def _load_csv(url: str, kinds: dict[str, str], batch: int, merge: str) -> str:
+    props = "{" + ", ".join(f"`{c}`: {_csv_value(c, k)}" for c, k in sorted(kinds.items())) + "}"
+    source = url.replace("\\", "\\\\").replace("'", "\\'")
+    return (f"LOAD CSV WITH HEADERS FROM '{source}' AS row "
+            f"CALL {{ WITH row {merge.replace('$PROPS', props)} }} IN TRANSACTIONS OF {int(batch)} ROWS")
+
+
+def load_csv_merge_node(label: str, url: str, kinds: dict[str, str], batch: int) -> str:
+    """LOAD CSV of a typed CSV file (key column ``_key``, properties of ``kinds``) merging nodes of
+    ``label``, ``batch`` rows a transaction (run it with `Backend.write_autocommit`)."""
+    return _load_csv(url, kinds, batch, merge_node(label, "row._key", "$PROPS"))
+
+
+def load_csv_merge_rel(rtype: str, a_label: str, b_label: str, url: str, kinds: dict[str, str], batch: int) -> str:
+    """LOAD CSV of a typed CSV file (end keys ``_a``, ``_b``) merging relationships, as `load_csv_merge_node`."""
+    return _load_csv(url, kinds, batch, merge_rel(rtype, a_label, b_label, "row._a", "row._b", "$PROPS"))
+
+
+# --------------------------------------------------------------------------- pictures (kb.subgraph)
+
+
+def subgraph() -> str:
+    """The entities one of whose names is in ``$names`` (with the sources they cite when ``$sources``),
+    each with its outgoing relationships among them (type, label and key of the other end); at most
+    ``$limit`` nodes."""
+    return f"""
+MATCH (n) WHERE n.names_lc IS NOT NULL AND any(x IN n.names_lc WHERE x IN $names)
+WITH collect(n) AS found
+UNWIND found AS f
+OPTIONAL MATCH (f)-[:SOURCED_FROM]->(s:Source) WHERE $sources
+WITH found, collect(DISTINCT s) AS cited
+WITH found + cited AS ns
+UNWIND ns AS a
+OPTIONAL MATCH (a)-[r]->(b) WHERE b IN ns
+WITH a, collect(CASE WHEN r IS NULL THEN NULL
+                ELSE {{type: type(r), label: labels(b)[0], key: {node_key('b')}}} END) AS out
+RETURN a AS node, labels(a)[0] AS label, {node_key('a')} AS key, out
+LIMIT $limit
+"""
+
+
+def expand_names() -> str:
+    """The names of the nodes that entities named in ``$names`` reach by ``$pairs`` ([from label,
+    relationship type, to label] each)."""
+    return """
+UNWIND $pairs AS pair
+MATCH (a)-[r]->(b) WHERE pair[0] IN labels(a) AND type(r) = pair[1] AND pair[2] IN labels(b)
+  AND a.names_lc IS NOT NULL AND any(x IN a.names_lc WHERE x IN $names)
+RETURN DISTINCT b.name AS name
+"""
+
+
+# --------------------------------------------------------------------------- plots (kb.analysis.plots)
+
+
+def world_production() -> str:
+    """The world totals (iso3 WLD) of one ``$stage``, each with the title of its source."""
+    return ("MATCH (w:Production {stage: $stage, iso3: 'WLD'})-[:SOURCED_FROM]->(s:Source) "
+            "RETURN w.year AS year, w.tonnes AS tonnes, w.note AS note, s.title AS source")
+
+
+def publishers_of() -> str:
+    """The publisher of each source whose title is in ``$titles``."""
+    return "MATCH (s:Source) WHERE s.title IN $titles RETURN s.title AS title, s.publisher AS publisher"
+
+
+def production_year_range() -> str:
+    """The first and last year of the production figures of one ``$stage`` (``lo``, ``hi``)."""
+    return ("MATCH (p:Production {stage: $stage}) WHERE p.basis IS NULL "  # DS140 is no country table
+            "RETURN min(p.year) AS lo, max(p.year) AS hi")
+
+
+def production_years_by_stage() -> str:
+    """The years with country production figures, per stage (``stage``, ``years``)."""
+    return ("MATCH (p:Production) WHERE p.iso3 <> 'WLD' AND p.basis IS NULL "
+            "RETURN p.stage AS stage, collect(DISTINCT p.year) AS years")
+
+
+# --------------------------------------------------------------------------- the console (kb.analysis.console)
+
+
+def label_counts() -> str:
+    """Nodes per label (``label``, ``nodes``)."""
+    return "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS nodes ORDER BY label"
+
+
+def relationship_type_counts() -> str:
+    """Relationships per type (``type``, ``relationships``)."""
+    return "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS relationships ORDER BY type"
+
+
+def property_keys_by_label() -> str:
+    """The property keys in use per label (``label``, ``keys``)."""
+    return ("MATCH (n) UNWIND labels(n) AS label UNWIND keys(n) AS key "
+            "RETURN label, collect(DISTINCT key) AS keys ORDER BY label")
+
+
+def db_labels() -> str:
+    """The labels the engine knows (``label``)."""
+    return "CALL db.labels() YIELD label RETURN label"
+
+
+def db_relationship_types() -> str:
+    """The relationship types the engine knows (``relationshipType``)."""
+    return "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType"
+
+
+def db_property_keys() -> str:
+    """The property keys the engine knows (``propertyKey``)."""
+    return "CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey"
+
+
+def value_of(expression: str) -> str:
+    """A Cypher expression's value (``value``), as the console's ``:param name => expression`` asks
+    the engine (run as a read, with the parameters it uses)."""
+    return f"RETURN {expression} AS value"
 
 
 # --- desk (desk helper): the statements of the web desk's pages and its review
@@ -133,11 +347,6 @@ def desk_add_source(label: str) -> str:
 def desk_merged() -> str:
     """A candidate claim (``$id``) merged into an existing record (``$record``, kind:key)."""
     return "MATCH (c:CandidateClaim {id: $id}) SET c.status = 'accepted', c.record = $record RETURN c.id AS id"
-
-
-def count_nodes() -> str:
-    """How many nodes the graph holds (``kb serve`` says so when it starts)."""
-    return "MATCH (n) RETURN count(n) AS n"
 
 
 # --- ingest (news helper)

@@ -90,7 +90,7 @@ def open_server(home: Path) -> Any:
             # so the keeper sees this client before it could decide the server is idle
             return FalkorDB(unix_socket_path=str(p["socket"]))
         except Exception as exc:  # noqa: BLE001
-            raise BackendError(f"cannot connect to the embedded FalkorDB at {p['socket']}: {exc}") from None
+            raise BackendError(f"cannot connect to the embedded FalkorDB at {p['socket']}: {exc}") from exc
 
 
 def _spawn_keeper(home: Path) -> None:

@@ -24,47 +24,37 @@ _WRITE_OPS = ("Create", "Merge", "Delete", "Update", "Set", "Remove", "Load CSV"
 
 
 def _check_values(query: str, params: Mapping[str, Any]) -> None:
-    """Refuse values the FalkorDB client cannot send faithfully. Parameters travel inside
-    the query text (a ``CYPHER name=value`` header), which the server reads as a C string:
-    a NUL character would cut the statement short; an integer beyond 64 bits would be
-    silently clamped; NaN, infinities and other types would not parse."""
+    """Refuse values the FalkorDB client cannot send faithfully (see `_statement`, which applies
+    the rules: one walker of the values)."""
+    _statement(query, params)
 
-    def bad(v: Any, where: str) -> None:
-        if isinstance(v, str):
-            if "\x00" in v:
-                raise BackendError(f"FalkorDB cannot take text containing a NUL character (\\x00) in {where}")
-            try:
-                v.encode("utf-8")
-            except UnicodeEncodeError:
-                raise BackendError(f"text in {where} is not valid Unicode (a lone surrogate)") from None
-        elif isinstance(v, bool) or v is None:
-            pass
-        elif isinstance(v, int):
-            if not -(2**63) <= v < 2**63:
-                raise BackendError(f"FalkorDB cannot take integer {v} in {where}: it does not fit in 64 bits")
-        elif isinstance(v, float):
-            if not math.isfinite(v):
-                raise BackendError(f"FalkorDB cannot take {v} in {where}: only finite numbers")
-        elif isinstance(v, Mapping):
-            for k, x in v.items():
-                bad(str(k), where)
-                bad(x, where)
-        elif isinstance(v, (list, tuple)):
-            for x in v:
-                bad(x, where)
-        else:
-            raise BackendError(f"FalkorDB cannot take a {type(v).__name__} in {where}")
 
-    bad(query, "the statement")
-    for name, value in params.items():
-        bad(value, f"parameter ${name}")
+def _text_ok(text: str) -> bool:
+    """No NUL character (the server reads the statement as a C string) and valid UTF-8."""
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _bad_text(text: str, where: str) -> BackendError:
+    if "\x00" in text:
+        return BackendError(f"FalkorDB cannot take text containing a NUL character (\\x00) in {where}")
+    return BackendError(f"text in {where} is not valid Unicode (a lone surrogate)")
 
 
 def _literal(v: Any, where: str) -> str:
-    """``v`` as a Cypher literal for the ``CYPHER name=value`` header, checked as `_check_values`
-    checks (a NUL character and lone surrogates are looked for once in the whole statement, by
-    `_statement`). The falkordb client's own serializer and `_check_values` walk every value twice
-    in Python: on a million-row load that was a quarter of the time."""
+    """``v`` as a Cypher literal for the ``CYPHER name=value`` header, refusing what FalkorDB cannot
+    take faithfully: an integer beyond 64 bits (silently clamped), NaN and infinities, other types
+    (they would not parse), a map key it cannot quote. NUL characters and lone surrogates are looked
+    for once in the whole statement, by `_statement`. The one walker of the values: the falkordb
+    client's serializer and a separate check walked every value twice in Python, a quarter of a
+    million-row load's time."""
     t = type(v)
     if t is str:
         text: str = v.replace("\\", "\\\\").replace('"', '\\"')
@@ -112,17 +102,17 @@ def _key(k: Any, where: str) -> str:
 
 
 def _statement(query: str, params: Mapping[str, Any]) -> str:
-    """``query`` with its parameters in a ``CYPHER`` header, every value checked."""
-    head = " ".join(f"{name}={_literal(value, f'parameter ${name}')}" for name, value in params.items())
+    """``query`` with its parameters in a ``CYPHER`` header, every value checked (a bad one is
+    named: the statement or its parameter)."""
+    literals = {name: _literal(value, f"parameter ${name}") for name, value in params.items()}
+    head = " ".join(f"{name}={text}" for name, text in literals.items())
     text = f"CYPHER {head} {query}" if head else query
-    bad = "\x00" in text
-    if not bad and not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            bad = True
-    if bad:
-        _check_values(query, params)  # refuses it, naming the parameter
+    if not _text_ok(text):
+        if not _text_ok(query):
+            raise _bad_text(query, "the statement")
+        for name, lit in literals.items():
+            if not _text_ok(lit):
+                raise _bad_text(lit, f"parameter ${name}")
         raise BackendError("FalkorDB cannot take the text of this statement")
     return text
 
@@ -197,15 +187,15 @@ class FalkorBackend(Backend):
             except redis.exceptions.ResponseError as exc:
                 msg = str(exc)
                 if "read-only" in msg or "RO_QUERY" in msg:
-                    raise ReadOnlyError("refused: the statement would write (FalkorDB read-only query)") from None
+                    raise ReadOnlyError("refused: the statement would write (FalkorDB read-only query)") from exc
                 if timeout is not None and "timed out" in msg.lower():
-                    raise BackendError(f"FalkorDB: the statement ran longer than its time limit of {timeout:g} s") from None
-                raise BackendError(f"FalkorDB: {msg}") from None
+                    raise BackendError(f"FalkorDB: the statement ran longer than its time limit of {timeout:g} s") from exc
+                raise BackendError(f"FalkorDB: {msg}") from exc
             except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
                 if read_only and attempt == 1:
                     continue  # a read is safe to run again; the client reconnects
                 what = "a read (tried twice)" if read_only else "a write (it may or may not have been applied)"
-                raise BackendError(f"FalkorDB connection lost during {what}: {exc}") from None
+                raise BackendError(f"FalkorDB connection lost during {what}: {exc}") from exc
         raise AssertionError("unreachable")
 
     def _send(self, text: str, read_only: bool, timeout: float | None = None) -> Any:
@@ -244,7 +234,7 @@ class FalkorBackend(Backend):
         try:
             return str(self.graph.explain(query, dict(params or {})))
         except Exception as exc:  # noqa: BLE001
-            raise BackendError(f"FalkorDB: {exc}") from None
+            raise BackendError(f"FalkorDB: {exc}") from exc
 
     def explain_is_read(self, query: str, params: Mapping[str, Any] | None = None) -> bool:
         _check_values(query, dict(params or {}))
@@ -260,7 +250,7 @@ class FalkorBackend(Backend):
         except ReadOnlyError:
             raise
         except Exception as exc:  # noqa: BLE001
-            raise BackendError(f"FalkorDB: {exc}") from None
+            raise BackendError(f"FalkorDB: {exc}") from exc
         lines = getattr(res, "plan", None)  # the server's text, with records and time per operator
         return [str(x) for x in (lines if isinstance(lines, list) else str(res).splitlines())]
 
@@ -321,8 +311,8 @@ class FalkorBackend(Backend):
         existing = {(r["label"], p) for r in self._indexes() for p in r["properties"]}
         for label, prop in [*keys.items(), *indexes]:
             if (label, prop) not in existing:
-                self.write(f"CREATE INDEX FOR (n:`{label}`) ON (n.`{prop}`)")
-        constraints = {(r[1], tuple(r[2])) for r in self.graph.query("CALL db.constraints()").result_set}
+                self.write(cypher.create_index(label, prop))
+        constraints = {(r[1], tuple(r[2])) for r in self.graph.query(cypher.list_constraints()).result_set}
         for label, key in keys.items():
             if (label, (key,)) not in constraints:
                 try:
@@ -330,11 +320,11 @@ class FalkorBackend(Backend):
                         "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", label, "PROPERTIES", 1, key
                     )
                 except Exception as exc:  # noqa: BLE001
-                    raise BackendError(f"FalkorDB: cannot create constraint on {label}.{key}: {exc}") from None
+                    raise BackendError(f"FalkorDB: cannot create constraint on {label}.{key}: {exc}") from exc
 
     def _indexes(self) -> list[Row]:
         try:
-            return self.read("CALL db.indexes() YIELD label, properties RETURN label, properties")
+            return self.read(cypher.list_indexes())
         except BackendError:
             return []  # the graph does not exist yet
 

@@ -103,7 +103,7 @@ def _encode(name: str, props: list[dict[str, Any]], ids: list[bytes] | None) -> 
             try:
                 columns.append(_column(values))
             except (struct.error, UnicodeEncodeError) as exc:
-                raise BackendError(f"the bulk path cannot write {name}.{k}: {exc}") from None
+                raise BackendError(f"the bulk path cannot write {name}.{k}: {exc}") from exc
         if ids is not None:
             columns.insert(0, ids[start:start + CHUNK])
         rows = list(map(b"".join, zip(*columns, strict=True))) if columns else [b""] * len(part)

@@ -13,6 +13,7 @@ from neo4j import exceptions as nx
 from kb.config import mask
 from kb.errors import BackendError, ConfigError, ReadOnlyError
 
+from . import cypher
 from .base import SCALARS, Backend, Counters, PhaseHook, Progress, Row, plain
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class Neo4jBackend(Backend):
             u = urlsplit(uri)
             u.port  # noqa: B018 - raises on a bad port
         except ValueError as exc:
-            raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None
+            raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None  # the cause holds the unmasked URI
         if u.username or u.password:  # credentials in the URI: take them out, the driver refuses them
             user, password = unquote(u.username or "") or user, unquote(u.password or "") or password
             uri = urlunsplit((u.scheme, (u.hostname or "") + (f":{u.port}" if u.port else ""), u.path, u.query, u.fragment))
@@ -111,11 +112,11 @@ class Neo4jBackend(Backend):
             )
             self.driver.verify_connectivity()
         except nx.AuthError as exc:
-            raise ConfigError(f"Neo4j at {uri} refused the credentials (set KB_USER/KB_PASSWORD): {exc.message}") from None
+            raise ConfigError(f"Neo4j at {uri} refused the credentials (set KB_USER/KB_PASSWORD): {exc.message}") from exc
         except (nx.ServiceUnavailable, OSError) as exc:
-            raise BackendError(f"cannot reach Neo4j at {uri}: {_one_line(exc)}") from None
+            raise BackendError(f"cannot reach Neo4j at {uri}: {_one_line(exc)}") from exc
         except (ValueError, nx.ConfigurationError) as exc:
-            raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None
+            raise ConfigError(mask(f"bad Neo4j URI {uri!r}: {exc}")) from None  # the cause holds the unmasked URI
 
     def _run(self, query: str, params: Mapping[str, Any] | None, routing: neo4j.RoutingControl,
              timeout: float | None = None, cap: int | None = None) -> tuple[list[Row], Counters, neo4j.ResultSummary]:
@@ -130,18 +131,18 @@ class Neo4jBackend(Backend):
             )
         except nx.Neo4jError as exc:
             if timeout is not None and "timedout" in (exc.code or "").lower().replace("_", ""):
-                raise BackendError(f"Neo4j: the statement ran longer than its time limit of {timeout:g} s") from None
-            raise BackendError(f"Neo4j: {exc.message or exc}") from None
+                raise BackendError(f"Neo4j: the statement ran longer than its time limit of {timeout:g} s") from exc
+            raise BackendError(f"Neo4j: {exc.message or exc}") from exc
         except nx.DriverError as exc:
-            raise BackendError(f"Neo4j connection: {_one_line(exc)}") from None
-        except UnicodeEncodeError:
-            raise BackendError("Neo4j: text in the statement or its parameters is not valid Unicode (a lone surrogate)") from None
+            raise BackendError(f"Neo4j connection: {_one_line(exc)}") from exc
+        except UnicodeEncodeError as exc:
+            raise BackendError("Neo4j: text in the statement or its parameters is not valid Unicode (a lone surrogate)") from exc
         except (OverflowError, ValueError, TypeError) as exc:  # the driver cannot send a parameter value
-            raise BackendError(f"Neo4j cannot take a parameter value: {exc}") from None
+            raise BackendError(f"Neo4j cannot take a parameter value: {exc}") from exc
         return _rows(records), _counters(summary), summary
 
     def version(self) -> str:
-        rows, _, _ = self._run("CALL dbms.components() YIELD versions RETURN versions[0] AS v", None, neo4j.RoutingControl.READ)
+        rows, _, _ = self._run(cypher.neo4j_version(), None, neo4j.RoutingControl.READ)
         return str(rows[0]["v"])
 
     def explain_is_read(self, query: str, params: Mapping[str, Any] | None = None) -> bool:
@@ -212,13 +213,10 @@ class Neo4jBackend(Backend):
 
     def ensure_schema(self, keys: Mapping[str, str], indexes: Iterable[tuple[str, str]]) -> None:
         for label, key in keys.items():
-            self.write(
-                f"CREATE CONSTRAINT kb_{label.lower()}_{key} IF NOT EXISTS "
-                f"FOR (n:`{label}`) REQUIRE n.`{key}` IS UNIQUE"
-            )
+            self.write(cypher.create_unique(label, key, f"kb_{label.lower()}_{key}"))
         for label, prop in indexes:
-            self.write(f"CREATE INDEX kb_{label.lower()}_{prop} IF NOT EXISTS FOR (n:`{label}`) ON (n.`{prop}`)")
-        self.write("CALL db.awaitIndexes(60)")
+            self.write(cypher.create_index(label, prop, f"kb_{label.lower()}_{prop}"))
+        self.write(cypher.await_indexes(60))
 
     def bulk_unavailable(self) -> str | None:
         from . import neo4j_local
@@ -257,6 +255,12 @@ class Neo4jBackend(Backend):
 
         state = neo4j_local.local_server(self.uri)
         return Path(state["data_dir"]) / "import" if state else None
+
+    def load_csv_files(self, rows: GraphRows, folder: Path, batch: int,
+                       absolute: bool = True) -> list[tuple[str, str]]:
+        from .neo4j_bulk import write_load_csv_files
+
+        return write_load_csv_files(rows, folder, batch, absolute)
 
     def server_pid(self) -> int | None:
         from . import neo4j_local

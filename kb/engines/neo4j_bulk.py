@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from kb.errors import BackendError
 from kb.schema import INDEXES, NODE_KEYS
 
+from . import cypher
 from .base import Counters, PhaseHook, timed
 from .graph import GraphRows
 
@@ -99,14 +100,17 @@ def _kind(present: list[Any]) -> str | None:
 
 
 def _write_csv(path: Path, id_head: list[str], ids: list[list[str]],
-               props: list[dict[str, Any]] | list[list[dict[str, Any]]]) -> bool:
-    """One CSV file: the id columns, then the union of the properties, each typed; False (nothing
-    written) when a property has values of several types. ``props``: one dict a row, or blocks
-    of them (labels, types: a property absent from a whole block costs no look-up per row)."""
+               props: list[dict[str, Any]] | list[list[dict[str, Any]]], typed_head: bool = True) -> dict[str, str] | None:
+    """One CSV file: the id columns, then the union of the properties; returns each property's type
+    (None, nothing written, when a property has values of several types). ``typed_head``: the header
+    names ``key:type`` as neo4j-admin reads it (else the bare key, for LOAD CSV). ``props``: one dict
+    a row, or blocks of them (labels, types: a property absent from a whole block costs no look-up
+    per row)."""
     blocks = cast("list[list[dict[str, Any]]]", props if props and isinstance(props[0], list) else [props])
     keys = [set(chain.from_iterable(block)) for block in blocks]
     head = list(id_head)
     columns = list(ids)
+    kinds: dict[str, str] = {}
     for k in sorted(set().union(*keys)):
         parts = [[p.get(k) for p in block] if k in ks else None for block, ks in zip(blocks, keys, strict=True)]
         present = [v for part in parts if part is not None for v in part if v is not None]
@@ -114,8 +118,9 @@ def _write_csv(path: Path, id_head: list[str], ids: list[list[str]],
             continue
         kind = _kind(present)
         if kind is None:
-            return False
-        head.append(f"{k}:{kind}")
+            return None
+        kinds[k] = kind
+        head.append(f"{k}:{kind}" if typed_head else k)
         fields: list[str] = []
         for block, part in zip(blocks, parts, strict=True):
             fields += [""] * len(block) if part is None else _csv_fields(part, [v for v in part if v is not None])
@@ -123,10 +128,29 @@ def _write_csv(path: Path, id_head: list[str], ids: list[list[str]],
     with open(path, "w", encoding="utf-8", newline="") as out:
         out.write(",".join(head) + "\n")
         out.writelines(",".join(row) + "\n" for row in zip(*columns, strict=True))
-    return True
+    return kinds
 
 
-def _quoted(texts: Iterable[str]) -> list[str]:
+def typed_csv_files(folder: Path, stem: str, id_head: list[str], ids: list[list[str]], props: list[dict[str, Any]],
+                    typed_head: bool = True) -> list[tuple[Path, dict[str, str]]]:
+    """The rows as one CSV file ``stem.csv`` (see `_write_csv`), or, where a property has values of
+    several types, one file per signature (``stem-1.csv``, ...); each with its properties' types."""
+    kinds = _write_csv(folder / f"{stem}.csv", id_head, ids, props, typed_head)
+    if kinds is not None:
+        return [(folder / f"{stem}.csv", kinds)]
+    by_sig: dict[Signature, list[int]] = defaultdict(list)
+    for n, p in enumerate(props):
+        by_sig[_signature(p)].append(n)
+    out: list[tuple[Path, dict[str, str]]] = []
+    for j, members in enumerate(by_sig.values(), start=1):
+        f = folder / f"{stem}-{j}.csv"
+        got = _write_csv(f, id_head, [[c[n] for n in members] for c in ids], [props[n] for n in members], typed_head)
+        out.append((f, got or {}))
+    return out
+
+
+def quoted(texts: Iterable[str]) -> list[str]:
+    """Texts as quoted CSV fields."""
     return ['"' + t.replace('"', '""') + '"' for t in texts]
 
 
@@ -142,18 +166,8 @@ def write_neo4j_csv(rows: GraphRows, folder: Path) -> tuple[list[tuple[str, Path
     def files(name: str, id_head: list[str], ids: list[list[str]], props: list[dict[str, Any]], out: list[tuple[str, Path]]) -> None:
         nonlocal i
         i += 1
-        f = folder / f"{'r' if ':END_ID' in id_head else 'n'}{i}_{name}.csv"
-        if _write_csv(f, id_head, ids, props):
-            out.append((name, f))
-            return
-        by_sig: dict[Signature, list[int]] = defaultdict(list)
-        for n, p in enumerate(props):
-            by_sig[_signature(p)].append(n)
-        for members in by_sig.values():
-            i += 1
-            f = folder / f"{'r' if ':END_ID' in id_head else 'n'}{i}_{name}.csv"
-            _write_csv(f, id_head, [[c[n] for n in members] for c in ids], [props[n] for n in members])
-            out.append((name, f))
+        stem = f"{'r' if ':END_ID' in id_head else 'n'}{i}_{name}"
+        out += [(name, f) for f, _ in typed_csv_files(folder, stem, id_head, ids, props)]
 
     # first one file for all nodes (a :LABEL column) and one for all relationships (:TYPE); a
     # property with values of several types splits them by label or type, then by signature
@@ -161,13 +175,13 @@ def write_neo4j_csv(rows: GraphRows, folder: Path) -> tuple[list[tuple[str, Path
     everything = [list(rows.nodes[label].values()) for label in labels]
     i += 1
     f = folder / f"n{i}_nodes.csv"
-    if _write_csv(f, [":ID", ":LABEL"], [_quoted(f"{label}:{k}" for label in labels for k in rows.nodes[label]),
-                                        [label for label in labels for _ in rows.nodes[label]]], everything):
+    if _write_csv(f, [":ID", ":LABEL"], [quoted(f"{label}:{k}" for label in labels for k in rows.nodes[label]),
+                                       [label for label in labels for _ in rows.nodes[label]]], everything) is not None:
         nodes.append(("", f))
     else:
         for label in labels:
             members = rows.nodes[label]
-            files(label, [":ID"], [_quoted(f"{label}:{k}" for k in members)], list(members.values()), nodes)
+            files(label, [":ID"], [quoted(f"{label}:{k}" for k in members)], list(members.values()), nodes)
     by_type: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for rtype, a, b in sorted(rows.rels):
         by_type[rtype].append((a, b))
@@ -178,20 +192,48 @@ def write_neo4j_csv(rows: GraphRows, folder: Path) -> tuple[list[tuple[str, Path
         props: list[dict[str, Any]] = []
         for a, b in ends:
             group = rows.rels[(rtype, a, b)]
-            starts += _quoted(f"{a}:{ka}" for ka, _ in group)
-            stops += _quoted(f"{b}:{kb_}" for _, kb_ in group)
+            starts += quoted(f"{a}:{ka}" for ka, _ in group)
+            stops += quoted(f"{b}:{kb_}" for _, kb_ in group)
             props += group.values()
         columns[rtype] = (starts, stops, props)
     i += 1
     f = folder / f"r{i}_relationships.csv"
     if columns and _write_csv(f, [":START_ID", ":END_ID", ":TYPE"],
                               [[x for c in columns.values() for x in c[0]], [x for c in columns.values() for x in c[1]],
-                               [t for t, c in columns.items() for _ in c[0]]], [c[2] for c in columns.values()]):
+                               [t for t, c in columns.items() for _ in c[0]]], [c[2] for c in columns.values()]) is not None:
         rels.append(("", f))
     else:
         for rtype, (starts, stops, props) in columns.items():
             files(rtype, [":START_ID", ":END_ID"], [starts, stops], props, rels)
     return nodes, rels
+
+
+def write_load_csv_files(rows: GraphRows, import_dir: Path, batch: int, absolute: bool = True) -> list[tuple[str, str]]:
+    """Write the rows as typed CSV files (the Neo4j bulk path's encoding) into Neo4j's import
+    directory; return (file, statement) pairs in load order (nodes first), each statement a
+    ``LOAD CSV ... CALL {} IN TRANSACTIONS`` converting each column back to its type.
+
+    The local launcher leaves ``server.directories.import`` unset, and then Neo4j 5 reads
+    ``file:///`` URLs from the filesystem root: ``absolute`` URLs name the file by its full path;
+    otherwise they are relative to a configured import directory."""
+    import_dir.mkdir(parents=True, exist_ok=True)
+
+    def url(f: Path) -> str:
+        return f.resolve().as_uri() if absolute else f"file:///{f.name}"
+
+    out: list[tuple[str, str]] = []
+    for label in sorted(rows.nodes):
+        items = rows.nodes[label]
+        for f, kinds in typed_csv_files(import_dir, f"kb-bench-nodes-{label}", ["_key"], [quoted(items)],
+                                        list(items.values()), typed_head=False):
+            out.append((f.name, cypher.load_csv_merge_node(label, url(f), kinds, batch)))
+    for (rtype, a, b) in sorted(rows.rels):
+        group = rows.rels[(rtype, a, b)]
+        ends = [quoted(ka for ka, _ in group), quoted(kb_ for _, kb_ in group)]
+        for f, kinds in typed_csv_files(import_dir, f"kb-bench-rels-{rtype}-{a}-{b}", ["_a", "_b"], ends,
+                                        list(group.values()), typed_head=False):
+            out.append((f.name, cypher.load_csv_merge_rel(rtype, a, b, url(f), kinds, batch)))
+    return out
 
 
 def neo4j_bulk(backend: Neo4jBackend, rows: GraphRows, on_phase: PhaseHook | None = None) -> Counters:

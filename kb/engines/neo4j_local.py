@@ -334,7 +334,7 @@ def _java() -> tuple[str, str]:
     try:
         out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30).stderr
     except (OSError, subprocess.SubprocessError) as e:
-        raise Neo4jLocalError(f"cannot run {java}: {e}") from None
+        raise Neo4jLocalError(f"cannot run {java}: {e}") from e
     m = re.search(r'version "(\d+)(?:\.(\d+))?', out)
     if m:
         major = int(m.group(1)) if m.group(1) != "1" else int(m.group(2) or 0)
@@ -610,7 +610,7 @@ def _wait_ready(
                 if _query_once(uri, password, "RETURN 1 AS ok") == [{"ok": 1}]:
                     return
             except AuthError as e:
-                raise Neo4jLocalError(f"Neo4j is up but rejected the password for user neo4j: {e.message}") from None
+                raise Neo4jLocalError(f"Neo4j is up but rejected the password for user neo4j: {e.message}") from e
             except Exception as e:  # noqa: BLE001 - not answering yet: any driver error
                 last = e
         time.sleep(0.1)

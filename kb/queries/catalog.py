@@ -159,6 +159,12 @@ class Question:
     def reads(self) -> bool:
         return self.mode == "read"
 
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The node labels the question's patterns name (``(p:Production)``), in order of first use."""
+        found = re.findall(r"\(\s*\w*\s*:\s*`?(\w+)`?", STRING_OR_COMMENT.sub(" ", self.cypher))
+        return tuple(dict.fromkeys(found))
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name, "description": self.description, "mode": self.mode,

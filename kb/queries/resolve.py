@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kb.engines import cypher
 from kb.errors import QueryError
 
 #: header types that name an entity, and the labels each may resolve to
@@ -31,13 +32,6 @@ ENTITY_TYPES: dict[str, tuple[str, ...]] = {
 }
 #: how a label is named in messages
 NOUNS = {"Country": "country", "Element": "element", "Technology": "technology", "Dispute": "dispute"}
-
-ENTITIES_CYPHER = (
-    "MATCH (n) WHERE n.names_lc IS NOT NULL "
-    "RETURN labels(n)[0] AS label, coalesce(n.iso3, n.symbol, n.code, n.id) AS key, "
-    "coalesce(n.name, n.title, n.code, n.id) AS name, n.aliases AS aliases, n.iso2 AS iso2"
-)
-
 
 class UnknownEntity(QueryError):
     """A name that matches no entity of the kind asked for."""
@@ -108,7 +102,7 @@ class Resolver:
 
     @classmethod
     def from_graph(cls, read: Callable[[str], list[dict[str, Any]]]) -> Resolver:
-        return cls(read(ENTITIES_CYPHER))
+        return cls(read(cypher.entity_names()))
 
     def resolve(self, text: str, labels: tuple[str, ...] = (), what: str | None = None) -> Entity:
         """The one entity ``text`` names among ``labels`` (all labels when empty)."""
