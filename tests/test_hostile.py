@@ -29,6 +29,7 @@ from kb.errors import DataError, KBError
 from kb.loaders import build, read_all
 from kb.queries.catalog import catalog
 from kb.queries.resolve import AmbiguousEntity, UnknownEntity
+from tests.engines import summary
 
 #: hand-picked strings that have broken query builders somewhere
 HOSTILE: list[str] = [
@@ -68,16 +69,10 @@ TRIED: Counter[str] = Counter()
 OUTCOMES: Counter[str] = Counter()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _report_counts(request: pytest.FixtureRequest):  # noqa: ANN202
-    yield
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if tr is None or capture is None or not TRIED:
-        return
-    with capture.global_and_fixture_disabled():
-        tr.write_line(f"\nhostile inputs tried: {sum(TRIED.values())} ({', '.join(f'{k} {v}' for k, v in sorted(TRIED.items()))})")
-        tr.write_line(f"outcomes: {', '.join(f'{k} {v}' for k, v in sorted(OUTCOMES.items()))}")
+summary("hostile inputs", lambda: [
+    f"tried: {sum(TRIED.values())} ({', '.join(f'{k} {v}' for k, v in sorted(TRIED.items()))})",
+    f"outcomes: {', '.join(f'{k} {v}' for k, v in sorted(OUTCOMES.items()))}",
+] if TRIED else [])
 
 
 def _shape(k) -> tuple[int, int]:  # noqa: ANN001

@@ -25,6 +25,7 @@ from kb.core import KB
 from kb.engines.base import free_port
 from kb.errors import BackendError
 from kb.queries import catalog
+from tests.engines import stop_process
 
 
 def _answers(k: KB) -> dict[str, list[str]]:
@@ -113,13 +114,7 @@ def primary_and_replica(tmp: Path) -> Iterator[tuple[int, int]]:
         yield p, r
     finally:
         for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
 
 
 def test_falkordb_primary_with_a_replica_answers_every_question(both_loaded, tmp_path):
