@@ -189,7 +189,7 @@ def _cli(engine, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
         env["KB_PASSWORD"] = opts["password"]
     uri = ["--uri", engine.uri] if engine.uri else []
     return subprocess.run([*KB_CMD, *uri, *args], input=stdin, capture_output=True, text=True, env=env,
-                          timeout=120, cwd=ROOT)
+                          timeout=HANG, cwd=ROOT)
 
 
 def test_stdin_runs_statements_and_prints_results(engine, loaded_kb):
@@ -255,6 +255,7 @@ def _bye(child) -> None:
     assert child.exitstatus == 0
 
 
+@pytest.mark.slow
 def test_ctrl_c_cancels_the_statement_and_keeps_the_session(engine, loaded_kb, tmp_path):
     import secrets
 
@@ -277,6 +278,7 @@ def test_ctrl_c_cancels_the_statement_and_keeps_the_session(engine, loaded_kb, t
         terminate(engine, ids)
 
 
+@pytest.mark.slow
 def test_ctrl_d_discards_a_pending_statement(engine, loaded_kb, tmp_path):
     child, home = _pty(engine, tmp_path)
     child.send("MATCH (e:Element)\r")  # no ';': the statement goes on
@@ -297,6 +299,7 @@ def _plain(text: str) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
+@pytest.mark.slow
 def test_errors_point_at_the_column_typed(engine, loaded_kb, tmp_path):
     child, _ = _pty(engine, tmp_path)
     child.send("MATCH (e:Element) RETRN e;\r")
@@ -311,6 +314,7 @@ def test_errors_point_at_the_column_typed(engine, loaded_kb, tmp_path):
     _bye(child)
 
 
+@pytest.mark.slow
 def test_rows_are_capped_vertical_and_without_internal_properties(engine, loaded_kb, tmp_path):
     child, _ = _pty(engine, tmp_path, "--max-rows", "5")
     child.send("MATCH (e:Element) RETURN e.symbol AS s;\r")
@@ -323,6 +327,7 @@ def test_rows_are_capped_vertical_and_without_internal_properties(engine, loaded
     _bye(child)
 
 
+@pytest.mark.slow
 def test_completion_after_a_variable_offers_its_labels_keys(engine, loaded_kb, tmp_path):
     child, _ = _pty(engine, tmp_path)
     child.send("MATCH (e:Element {symbol: 'Dy'}) RETURN e.atomic_n\t")
@@ -338,6 +343,7 @@ MARKING_PAGER = "sed -e 's/^/PAGED|/'"
 LONG = "UNWIND range(1, 60) AS i RETURN i;"
 
 
+@pytest.mark.slow
 def test_long_output_goes_through_the_pager(engine, loaded_kb, tmp_path):
     child, _ = _pty(engine, tmp_path, size=(24, 100), pager=MARKING_PAGER)
     child.send("RETURN 1 AS one;\r")  # fits: printed as it is
@@ -360,6 +366,7 @@ def test_long_output_goes_through_the_pager(engine, loaded_kb, tmp_path):
     _bye(child)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not __import__("shutil").which("less"), reason="no less on this machine")
 def test_the_default_pager_is_less_and_q_returns_to_the_prompt(engine, loaded_kb, tmp_path):
     child, _ = _pty(engine, tmp_path, size=(24, 100))
@@ -373,6 +380,7 @@ def test_the_default_pager_is_less_and_q_returns_to_the_prompt(engine, loaded_kb
     _bye(child)
 
 
+@pytest.mark.slow
 def test_engine_notifications_are_shown(engine, loaded_kb, tmp_path):
     child, _ = _pty(engine, tmp_path)
     child.send("MATCH (n:NoSuchLabel) RETURN n;\r")
@@ -392,6 +400,7 @@ def test_engine_notifications_are_shown(engine, loaded_kb, tmp_path):
     _bye(child)
 
 
+@pytest.mark.slow
 def test_narrow_terminals_do_not_break_dates_and_names(engine, loaded_kb, tmp_path):
 
     stmt = ("MATCH (e:Event) WHERE e.date STARTS WITH '2010' "

@@ -40,6 +40,8 @@ from kb.errors import BackendError
 from tests.engines import HANG, Engine, kb_home, stop_process, summary, wait_running
 from tests.engines import process_alive as _alive
 
+pytestmark = pytest.mark.slow  # faults, restarts and second servers: minutes of work
+
 N_LARGE = 20_000  # production rows: a largish load for the embedded engine
 N_SMALL = 5_000  # Neo4j loads about ten times slower: its tests use fewer rows
 
@@ -118,7 +120,7 @@ def test_embedded_server_killed_mid_load_converges(fault_home, datasets):
     seen: list[str] = []
 
     def kill_while_merging_production() -> None:
-        wait_running(Engine("embedded", None, {"home": str(fault_home)}), ":Production")
+        wait_running(Engine("embedded", None, {"home": str(fault_home)}), ":`Production`")  # the MERGE of Production nodes
         os.kill(server, signal.SIGKILL)
 
     def progress(what: str, done: int, total: int) -> None:
@@ -246,7 +248,7 @@ def test_neo4j_killed_mid_load_converges(local_neo4j, datasets):
 
     def kill_and_restart_while_merging_production() -> None:
         wait_running(Engine("neo4j", local_neo4j.uri, {"user": "neo4j", "password": local_neo4j.password}),
-                     ":Production")
+                     ":`Production`")
         kill_and_restart()
 
     killer = threading.Thread(target=kill_and_restart_while_merging_production, daemon=True)

@@ -84,6 +84,7 @@ def _shape(k) -> tuple[int, int]:  # noqa: ANN001
 # --------------------------------------------------------------------------- parameters travel as text
 
 
+@pytest.mark.slow
 @HYPOTHESIS
 @given(s=hostile_text)
 def test_text_parameters_come_back_exactly(loaded_kb, s):
@@ -143,6 +144,7 @@ def test_canned_questions_survive_hostile_parameters(loaded_kb, call):
     assert _shape(loaded_kb) == shape
 
 
+@pytest.mark.slow
 def test_every_question_and_every_hostile_string(loaded_kb):
     """The core hostile strings in every string parameter of every question; then the whole
     graph's checksum is what it was."""
@@ -284,6 +286,7 @@ FIXED_COUNTS = {"Source": 2, "Commodity": 1, "Technology": 1, "Organisation": 1,
                 "Country": 2}
 
 
+@pytest.mark.slow
 @HYPOTHESIS
 @given(records=hostile_records())
 def test_hostile_strings_in_every_loader_field(empty_kb, tmp_path_factory, records):

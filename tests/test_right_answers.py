@@ -336,6 +336,7 @@ def test_both_engines_give_the_same_answer_to_drawn_questions(both_loaded):
                         f"({len(with_rows)} answered with rows): " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
 
 
+@pytest.mark.slow
 def test_entity_lookups_are_bound_after_call(both_loaded):
     """The `Entity` questions find their node through a `CALL { ... UNION ... }` of each label's
     index. FalkorDB 4.16 forgets that a variable returned by `CALL` is bound when a `MATCH` follows

@@ -342,7 +342,7 @@ def test_kb_serve_answers_curl(served, loaded_kb):
     if curl is None:
         pytest.skip("no curl on this machine")
     out = subprocess.run([curl, "-sf", f"{served}/q/alternative_suppliers.json?importer=JPN&symbol=Dy"],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=HANG)
     assert out.returncode == 0, out.stderr
     expected = json.loads(loaded_kb.ask("alternative_suppliers", {"importer": "JPN", "symbol": "Dy"}).to_json())
     assert json.loads(out.stdout) == expected
