@@ -14,10 +14,12 @@ reloads only when the content is not already what is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +29,89 @@ from kb.engines.base import free_port
 
 ENGINES = ("embedded", "neo4j")
 
+#: how long a process may take to start, answer or exit before a test calls it a hang: generous,
+#: as the machine may be busy with other work (a test waits for the event, not for this long)
+HANG = 120.0
 
+
+def stop_process(proc: subprocess.Popen, timeout: float = 30) -> None:  # type: ignore[type-arg]
+    """Terminate ``proc``; kill it if it has not exited after ``timeout`` seconds; reap it."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    proc.wait()
+
+
+@contextlib.contextmanager
+def kb_home(home: Path) -> Iterator[None]:
+    """``KB_HOME`` set to ``home`` for the block: where `kb.engines.neo4j_local` keeps a server's
+    state file, which it reads from the environment (start and stop must see the same one)."""
+    old = os.environ.get("KB_HOME")
+    os.environ["KB_HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("KB_HOME", None)
+        else:
+            os.environ["KB_HOME"] = old
+
+
+def _driver(engine: Engine):  # noqa: ANN202
+    import neo4j
+
+    auth = (engine.options["user"], engine.options["password"]) if engine.options.get("password") else None
+    return neo4j.GraphDatabase.driver(str(engine.uri), auth=auth)
+
+
+def running(engine: Engine, marker: str) -> list[str]:
+    """What the server reports as running now among the statements whose text contains ``marker``
+    (Neo4j: transaction ids from SHOW TRANSACTIONS; FalkorDB: GRAPH.INFO's running queries)."""
+    if engine.name == "neo4j":
+        with _driver(engine) as driver:
+            records, _, _ = driver.execute_query("SHOW TRANSACTIONS YIELD transactionId, currentQuery "
+                                                 "WHERE currentQuery CONTAINS $m RETURN transactionId", {"m": marker})
+            return [r["transactionId"] for r in records]
+    import redis
+
+    from kb.engines import embedded
+
+    with redis.Redis(unix_socket_path=str(embedded.paths(Path(engine.options["home"]))["socket"])) as r:
+        queries = r.execute_command("GRAPH.INFO", "RunningQueries")[1]
+    return [str(q) for q in queries if marker in str(q)]
+
+
+def wait_running(engine: Engine, marker: str, timeout: float = HANG) -> list[str]:
+    """Wait until the server runs a statement containing ``marker``; fail only after ``timeout``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not (found := running(engine, marker)):
+        assert time.monotonic() < deadline, f"no statement with {marker!r} started within {timeout} s"
+        time.sleep(0.05)
+    return found
+
+
+def terminate(engine: Engine, ids: list[str]) -> None:
+    """End the Neo4j transactions ``ids`` (FalkorDB cannot stop a query: it runs to its end)."""
+    if engine.name == "neo4j" and ids:
+        with _driver(engine) as driver:
+            driver.execute_query("TERMINATE TRANSACTIONS $ids", {"ids": ids})
+
+
+#: lines shown in pytest's terminal summary, by section title (see ``summary``)
+SUMMARIES: dict[str, Callable[[], list[str]]] = {}
+
+
+def summary(title: str, lines: Callable[[], list[str]] | None = None) -> list[str]:
+    """A section of the terminal summary: append lines to the list returned, or give a function
+    computing them when the run ends. Empty sections are not shown."""
+    out: list[str] = []
+    SUMMARIES[title] = lines or (lambda: out)
+    return out
 
 
 def process_alive(pid: int) -> bool:
@@ -90,6 +174,19 @@ class Engine:
             self._kb = kb.connect(self.uri, **self.options)
         return self._kb
 
+    def try_connect(self) -> bool:
+        """Whether the engine answers now (a failed attempt leaves no half-open connection)."""
+        try:
+            self.connect()
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not yet"
+            self._kb = None
+            return False
+
+    def on_close(self, stop: Callable[[], object]) -> None:
+        """Run ``stop`` when the engine is closed (after the connection)."""
+        self._stop.append(stop)
+
     def empty(self) -> KB:
         k = self.connect()
         if self.content != "empty":
@@ -123,10 +220,13 @@ class Engines:
             self._engines[name] = self._start(name)
         return self._engines[name]
 
+    def replace(self, engine: Engine) -> None:
+        """Use ``engine`` for its name from now on (a Neo4j pytest-docker started)."""
+        self._engines[engine.name] = engine
+
     def _start(self, name: str) -> Engine:
         if name == "embedded":
-            home = self.tmp / "home"
-            os.environ["KB_HOME"] = str(home)  # the CLI in subprocesses uses it too
+            home = self.tmp / "home"  # the CLI reaches it through kb_command (KB_HOME in its environment)
             return Engine("embedded", None, {"home": str(home), "graph": "kb_test"})
         return self._start_neo4j()
 
@@ -146,14 +246,21 @@ class Engines:
             return Engine("neo4j", skip_reason="no Neo4j: set KB_TEST_NEO4J_URI, run Docker, or install Java 17 + Maven")
         from kb.engines import neo4j_local
 
+        home = self.tmp / "neo4j-home"  # its state file: the same for start and stop, whatever the test's KB_HOME
         try:
             neo4j_local.install(quiet=True)
             port = free_port()
-            uri = neo4j_local.start(port=port, http_port=free_port(), data_dir=self.tmp / f"neo4j-{port}")
+            with kb_home(home):
+                uri = neo4j_local.start(port=port, http_port=free_port(), data_dir=self.tmp / f"neo4j-{port}")
         except Exception as exc:  # noqa: BLE001 - reported as the skip/fail reason
             return Engine("neo4j", skip_reason=f"could not start a local Neo4j: {exc}")
         e = Engine("neo4j", uri, {})
-        e._stop.append(lambda: neo4j_local.stop(port=port))
+
+        def stop() -> None:
+            with kb_home(home):
+                neo4j_local.stop(port=port)
+
+        e.on_close(stop)
         return e
 
     def close(self) -> None:

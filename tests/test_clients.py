@@ -20,7 +20,7 @@ import pytest
 from kb.bench.run import SAMPLES
 from kb.queries import catalog
 from kb.schema import graph_schema
-from tests.conftest import _engine
+from tests.conftest import engine_named
 from tests.engines import Engine, run_kb
 from tests.test_queries import records
 
@@ -40,14 +40,14 @@ def expected(k: Any, name: str, params: dict[str, Any]) -> list[list[Any]]:
 
 @pytest.fixture(scope="module")
 def neo4j(request: pytest.FixtureRequest) -> Engine:
-    e = _engine(request, "neo4j")
+    e = engine_named(request, "neo4j")
     e.loaded()
     return e
 
 
 @pytest.fixture(scope="module")
 def embedded(request: pytest.FixtureRequest) -> Engine:
-    e = _engine(request, "embedded")
+    e = engine_named(request, "embedded")
     e.loaded()
     return e
 

@@ -14,6 +14,7 @@ import pytest
 from kb.analysis.console import Session, Splitter, Vocabulary, complete, split_statements
 from kb.analysis.output import Format
 from kb.queries.catalog import used_params
+from tests.engines import HANG, running, terminate, wait_running
 
 ROOT = Path(__file__).resolve().parent.parent
 KB_CMD = [sys.executable, "-m", "kb"]  # the kb of the interpreter running the tests
@@ -188,7 +189,7 @@ def _cli(engine, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
         env["KB_PASSWORD"] = opts["password"]
     uri = ["--uri", engine.uri] if engine.uri else []
     return subprocess.run([*KB_CMD, *uri, *args], input=stdin, capture_output=True, text=True, env=env,
-                          timeout=120, cwd=ROOT)
+                          timeout=HANG, cwd=ROOT)
 
 
 def test_stdin_runs_statements_and_prints_results(engine, loaded_kb):
@@ -221,8 +222,13 @@ def test_stdin_exits_non_zero_on_refusal_and_failure(engine, loaded_kb):
 
 # --------------------------------------------------------------------------- a real terminal (pexpect)
 
-#: long enough on both engines to be interrupted (seconds), short enough not to hold the engine for long after
-SLOW = "UNWIND range(1, 8000) AS a UNWIND range(1, 8000) AS b WITH a, b WHERE a * b % 7 = 3 RETURN count(*) AS n;"
+def _slow(engine, marker: str) -> str:  # noqa: ANN001
+    """A statement that runs for minutes (Neo4j counts 64M rows in a few seconds, FalkorDB in about 30),
+    carrying ``marker`` so the test can see it running on the server. The test ends it (Neo4j) or it
+    ends on its own (FalkorDB has no way to stop a query)."""
+    n = 100_000 if engine.name == "neo4j" else 8_000
+    return (f"UNWIND range(1, {n}) AS a UNWIND range(1, {n}) AS b WITH a, b WHERE a * b % 7 = 3 "
+            f"RETURN count(*) AS n, '{marker}' AS marker;")
 
 
 def _pty(engine, tmp_path, *args: str, size: tuple[int, int] = (40, 120), pager: str | None = None):
@@ -237,7 +243,7 @@ def _pty(engine, tmp_path, *args: str, size: tuple[int, int] = (40, 120), pager:
             env[var] = engine.options[opt]
     uri = ["--uri", engine.uri] if engine.uri else []
     child = pexpect.spawn(sys.executable, ["-m", "kb", *uri, "console", *args], env=env, cwd=str(ROOT),
-                          encoding="utf-8", timeout=60, dimensions=size)
+                          encoding="utf-8", timeout=HANG, dimensions=size)
     child.expect_exact("kb>")
     return child, Path(env["KB_HOME"])
 
@@ -249,22 +255,30 @@ def _bye(child) -> None:
     assert child.exitstatus == 0
 
 
+@pytest.mark.slow
 def test_ctrl_c_cancels_the_statement_and_keeps_the_session(engine, loaded_kb, tmp_path):
+    import secrets
+
+    marker = f"kb-test-ctrl-c-{secrets.token_hex(4)}"
     child, _ = _pty(engine, tmp_path)
     child.send(":param x => 7\r")
     child.expect_exact("$x => 7")
-    child.send(SLOW + "\r")
-    import time
+    child.send(_slow(engine, marker) + "\r")
+    ids = wait_running(engine, marker)  # Ctrl-C while the server is at it, however busy the machine
+    try:
+        child.sendintr()
+        # "cancelled" before the statement could end (minutes of work): the console did not wait for it
+        child.expect_exact("cancelled", timeout=HANG)
+        assert running(engine, marker), "the statement ended before the console said cancelled"
+        child.send("RETURN $x * 6 AS answer;\r")
+        child.expect_exact("42", timeout=HANG)  # FalkorDB runs it on another thread beside the old one
+        assert child.isalive()
+        _bye(child)
+    finally:
+        terminate(engine, ids)
 
-    time.sleep(1.5)
-    child.sendintr()
-    child.expect_exact("cancelled", timeout=15)  # at once, not when the engine is done (~60 s of work)
-    child.send("RETURN $x * 6 AS answer;\r")
-    child.expect_exact("42", timeout=120)  # on a loaded machine the engine may still be busy with the old one
-    assert child.isalive()
-    _bye(child)
 
-
+@pytest.mark.slow
 def test_ctrl_d_discards_a_pending_statement(engine, loaded_kb, tmp_path):
     child, home = _pty(engine, tmp_path)
     child.send("MATCH (e:Element)\r")  # no ';': the statement goes on
@@ -285,6 +299,7 @@ def _plain(text: str) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
+@pytest.mark.slow
 def test_errors_point_at_the_column_typed(engine, loaded_kb, tmp_path):
     child, _ = _pty(engine, tmp_path)
     child.send("MATCH (e:Element) RETRN e;\r")
@@ -299,6 +314,7 @@ def test_errors_point_at_the_column_typed(engine, loaded_kb, tmp_path):
     _bye(child)
 
 
+@pytest.mark.slow
 def test_rows_are_capped_vertical_and_without_internal_properties(engine, loaded_kb, tmp_path):
     child, _ = _pty(engine, tmp_path, "--max-rows", "5")
     child.send("MATCH (e:Element) RETURN e.symbol AS s;\r")
@@ -311,12 +327,11 @@ def test_rows_are_capped_vertical_and_without_internal_properties(engine, loaded
     _bye(child)
 
 
+@pytest.mark.slow
 def test_completion_after_a_variable_offers_its_labels_keys(engine, loaded_kb, tmp_path):
     child, _ = _pty(engine, tmp_path)
     child.send("MATCH (e:Element {symbol: 'Dy'}) RETURN e.atomic_n\t")
-    import time
-
-    time.sleep(0.5)
+    child.expect_exact("umber")  # the completion shown: the rest of atomic_number
     child.send(";\r")
     child.expect_exact("1 row")
     assert "66" in child.before  # Tab completed atomic_number (no other key of Element starts so)
@@ -328,6 +343,7 @@ MARKING_PAGER = "sed -e 's/^/PAGED|/'"
 LONG = "UNWIND range(1, 60) AS i RETURN i;"
 
 
+@pytest.mark.slow
 def test_long_output_goes_through_the_pager(engine, loaded_kb, tmp_path):
     child, _ = _pty(engine, tmp_path, size=(24, 100), pager=MARKING_PAGER)
     child.send("RETURN 1 AS one;\r")  # fits: printed as it is
@@ -350,14 +366,12 @@ def test_long_output_goes_through_the_pager(engine, loaded_kb, tmp_path):
     _bye(child)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not __import__("shutil").which("less"), reason="no less on this machine")
 def test_the_default_pager_is_less_and_q_returns_to_the_prompt(engine, loaded_kb, tmp_path):
     child, _ = _pty(engine, tmp_path, size=(24, 100))
     child.send(LONG + "\r")
-    child.expect_exact("│ 20 ")
-    import time
-
-    time.sleep(0.5)
+    child.expect_exact("│ 20 ")  # less shows the first screen and waits for a key
     child.send("q")  # less waits for a key: the rows after the first screen are not printed
     child.expect_exact("kb>")
     assert "60 rows" not in child.before
@@ -366,6 +380,7 @@ def test_the_default_pager_is_less_and_q_returns_to_the_prompt(engine, loaded_kb
     _bye(child)
 
 
+@pytest.mark.slow
 def test_engine_notifications_are_shown(engine, loaded_kb, tmp_path):
     child, _ = _pty(engine, tmp_path)
     child.send("MATCH (n:NoSuchLabel) RETURN n;\r")
@@ -385,6 +400,7 @@ def test_engine_notifications_are_shown(engine, loaded_kb, tmp_path):
     _bye(child)
 
 
+@pytest.mark.slow
 def test_narrow_terminals_do_not_break_dates_and_names(engine, loaded_kb, tmp_path):
 
     stmt = ("MATCH (e:Event) WHERE e.date STARTS WITH '2010' "

@@ -57,6 +57,7 @@ def test_socket_is_owner_only_and_there_is_no_tcp_port(home):
         assert f"pid={server_pid}," not in listening
 
 
+@pytest.mark.slow
 def test_data_survives_a_restart(home):
     with kb.connect(home=home, graph="g") as k:
         k.write("CREATE (:Keep {v: 42})")
@@ -69,24 +70,26 @@ def test_data_survives_a_restart(home):
 
 
 CLIENT = textwrap.dedent("""
-    import sys, time, kb
+    import sys, kb
     k = kb.connect(home=sys.argv[1], graph="g")
     k.write("CREATE (:Committed {by: $p})", {"p": sys.argv[2]})
     print("ready", flush=True)
-    time.sleep(60)
+    sys.stdin.read()  # connected until killed (or until the test closes stdin)
 """)
 
 
-def _client(home: Path, tag: str) -> subprocess.Popen:
-    p = subprocess.Popen([sys.executable, "-c", CLIENT, str(home), tag], stdout=subprocess.PIPE, text=True)
+def _client(processes, home: Path, tag: str) -> subprocess.Popen:  # noqa: ANN001
+    p = processes.start([sys.executable, "-c", CLIENT, str(home), tag], stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE, text=True)
     assert p.stdout.readline().strip() == "ready"
     return p
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
-def test_killed_clients_leave_no_server_behind_and_lose_nothing(home, sig):
-    a = _client(home, "a")
-    b = _client(home, "b")  # a second process shares the same server
+def test_killed_clients_leave_no_server_behind_and_lose_nothing(home, processes, sig):
+    a = _client(processes, home, "a")
+    b = _client(processes, home, "b")  # a second process shares the same server
     pids = _pids(home)
     assert pids is not None
     a.send_signal(sig)
@@ -112,8 +115,9 @@ def test_a_killed_keeper_takes_its_server_down(home):
     k.backend.db.connection.close()
 
 
+@pytest.mark.slow
 def test_concurrent_openers_share_one_server(home):
     code = "import sys, kb; k = kb.connect(home=sys.argv[1], graph='g'); from kb.engines import embedded; print(embedded.server_status(__import__('pathlib').Path(sys.argv[1]))['server']); k.close()"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(home)], stdout=subprocess.PIPE, text=True) for _ in range(4)]
-    pids = {p.communicate(timeout=60)[0].strip() for p in procs}
+    pids = {p.communicate(timeout=HANG)[0].strip() for p in procs}
     assert len(pids) == 1, pids

@@ -37,27 +37,17 @@ from kb.bench.generate import synthetic_production as generate
 from kb.engines import embedded
 from kb.engines.base import free_port
 from kb.errors import BackendError
+from tests.engines import HANG, Engine, kb_home, stop_process, summary, wait_running
 from tests.engines import process_alive as _alive
+
+pytestmark = pytest.mark.slow  # faults, restarts and second servers: minutes of work
 
 N_LARGE = 20_000  # production rows: a largish load for the embedded engine
 N_SMALL = 5_000  # Neo4j loads about ten times slower: its tests use fewer rows
 
 
-#: what each fault did, printed at the end of the module
-FAULTS: list[str] = []
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _report_faults(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if tr is None or capture is None or not FAULTS:
-        return
-    with capture.global_and_fixture_disabled():
-        tr.write_line("\nfaults injected:")
-        for line in FAULTS:
-            tr.write_line(f"  {line}")
+#: what each fault did, shown in the terminal summary
+FAULTS: list[str] = summary("faults injected")
 
 
 
@@ -129,10 +119,14 @@ def test_embedded_server_killed_mid_load_converges(fault_home, datasets):
     keeper, server = st["keeper"], st["server"]
     seen: list[str] = []
 
+    def kill_while_merging_production() -> None:
+        wait_running(Engine("embedded", None, {"home": str(fault_home)}), ":`Production`")  # the MERGE of Production nodes
+        os.kill(server, signal.SIGKILL)
+
     def progress(what: str, done: int, total: int) -> None:
         seen.append(what)
         if len(seen) == 1:  # Country nodes are in: kill the server while Production is being merged
-            threading.Timer(0.15, os.kill, (server, signal.SIGKILL)).start()
+            threading.Thread(target=kill_while_merging_production, daemon=True).start()
 
     with pytest.raises(BackendError, match="connection lost during a write") as exc:
         k.load([data.folder], progress=progress)
@@ -142,7 +136,7 @@ def test_embedded_server_killed_mid_load_converges(fault_home, datasets):
     # reconnect at once: a new server starts; the dead one's keeper must neither linger nor
     # take the new server's socket away
     with kb.connect(home=fault_home, graph="crash") as k:
-        _wait_gone([keeper, server], 10)
+        _wait_gone([keeper, server], HANG)
         time.sleep(0.5)
         assert len(_servers_for(fault_home)) == 1
         rels = k.read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
@@ -171,17 +165,8 @@ class LocalNeo4j:
     password: str
     uri: str = ""
 
-    @contextlib.contextmanager
-    def _env(self) -> Iterator[None]:
-        old = os.environ.get("KB_HOME")
-        os.environ["KB_HOME"] = str(self.home)  # where neo4j_local keeps its state file
-        try:
-            yield
-        finally:
-            if old is None:
-                os.environ.pop("KB_HOME", None)
-            else:
-                os.environ["KB_HOME"] = old
+    def _env(self) -> contextlib.AbstractContextManager[None]:
+        return kb_home(self.home)  # where neo4j_local keeps its state file
 
     def start(self) -> str:
         from kb.engines import neo4j_local
@@ -255,13 +240,18 @@ def test_neo4j_killed_mid_load_converges(local_neo4j, datasets):
     def kill_and_restart() -> None:
         at_kill.append(len(seen))
         os.kill(pid, signal.SIGKILL)
-        _wait_gone([pid], 30)
+        _wait_gone([pid], HANG)
         try:
             local_neo4j.start()  # the same port and data directory
         finally:
             restarted.set()
 
-    killer = threading.Timer(1.0, kill_and_restart)
+    def kill_and_restart_while_merging_production() -> None:
+        wait_running(Engine("neo4j", local_neo4j.uri, {"user": "neo4j", "password": local_neo4j.password}),
+                     ":`Production`")
+        kill_and_restart()
+
+    killer = threading.Thread(target=kill_and_restart_while_merging_production, daemon=True)
 
     def progress(what: str, done: int, total: int) -> None:
         seen.append(what)
@@ -310,14 +300,13 @@ def test_killed_client_mid_load_loses_nothing_committed_and_leaves_no_server(tmp
         assert first and first[0] == "Country", first  # the Country nodes are committed
         time.sleep(0.1)
         child.send_signal(signal.SIGKILL)
-        child.wait(10)
+        child.wait(HANG)
     finally:
-        if child.poll() is None:
-            child.kill()
+        stop_process(child)
     assert "finished" not in child.stdout.read()
     st = embedded.server_status(home)
     pids = [st["keeper"], st["server"]]
-    _wait_gone(pids, 1 + 10)  # the idle timeout, and some slack
+    _wait_gone(pids, HANG)  # after the idle timeout (1 s); only a real hang fails
     assert not _servers_for(home), "an orphan server is left"
     try:
         with kb.connect(home=home, graph="child") as k:
@@ -333,9 +322,11 @@ def test_killed_client_mid_load_loses_nothing_committed_and_leaves_no_server(tmp
 
 # --------------------------------------------------------------------------- connection lost mid-statement
 
-LONG_READ = "UNWIND range(1, $n) AS i WITH i WHERE i % 7 = 0 RETURN count(i) AS n"
+# the variable names mark each statement, so the test sees it running on the server before cutting
+LONG_READ = "UNWIND range(1, $n) AS lost_read_i WITH lost_read_i WHERE lost_read_i % 7 = 0 RETURN count(lost_read_i) AS n"
 LONG_WRITE = ("UNWIND range(1, 20000) AS i CREATE (:Lost {i: i}) WITH count(*) AS c "
-              "UNWIND range(1, $n) AS j WITH c, j WHERE j % 7 = 0 RETURN c, count(j) AS n")
+              "UNWIND range(1, $n) AS lost_write_j WITH c, lost_write_j WHERE lost_write_j % 7 = 0 "
+              "RETURN c, count(lost_write_j) AS n")
 
 
 class DroppingProxy:
@@ -379,6 +370,16 @@ class DroppingProxy:
                 with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
 
+    def drop_when_running(self, engine: Engine, marker: str) -> threading.Thread:
+        """In a thread: cut every connection once the server runs a statement containing ``marker``."""
+        def cut() -> None:
+            wait_running(engine, marker)
+            self.drop_all()
+
+        t = threading.Thread(target=cut, daemon=True)
+        t.start()
+        return t
+
     def drop_all(self) -> None:
         with self.lock:
             for s in self.socks:
@@ -394,7 +395,7 @@ class DroppingProxy:
 
 
 def test_a_lost_connection_is_retried_for_reads_and_reported_for_writes(engine, empty_kb):
-    n = 8_000_000
+    n = 8_000_000 if engine.name == "embedded" else 30_000_000  # seconds of work on each: time to see it run
     if engine.name == "embedded":
         proxy = DroppingProxy(embedded.paths(Path(engine.options["home"]))["socket"])
         k = kb.connect(f"falkordb://127.0.0.1:{proxy.port}", graph=engine.options["graph"])
@@ -403,15 +404,13 @@ def test_a_lost_connection_is_retried_for_reads_and_reported_for_writes(engine, 
         k = kb.connect(f"bolt://127.0.0.1:{proxy.port}", **engine.options)
     try:
         # a read is safe to run again: it is retried and answers in full
-        timer = threading.Timer(0.3, proxy.drop_all)
-        timer.start()
+        cutter = proxy.drop_when_running(engine, "lost_read_i")
         assert k.read(LONG_READ, {"n": n}) == [{"n": n // 7}]
-        timer.join()
+        cutter.join(HANG)
         assert proxy.dropped > 0, "the cut was meant to land mid-read"
 
         dropped = proxy.dropped
-        timer = threading.Timer(0.3, proxy.drop_all)
-        timer.start()
+        cutter = proxy.drop_when_running(engine, "lost_write_j")
         try:
             rows = k.write(LONG_WRITE, {"n": n})
             # Neo4j: the managed transaction was rolled back with the connection and run again
@@ -421,7 +420,7 @@ def test_a_lost_connection_is_retried_for_reads_and_reported_for_writes(engine, 
             assert engine.name == "embedded", exc
             assert "connection lost during a write (it may or may not have been applied)" in str(exc)
             assert len(str(exc).splitlines()) == 1
-        timer.join()
+        cutter.join(HANG)
         assert proxy.dropped > dropped, "the cut was meant to land mid-write"
         with kb.connect(engine.uri, **engine.options) as direct:
             # run exactly once: FalkorDB finished it server-side, Neo4j ran it again after a rollback

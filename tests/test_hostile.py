@@ -29,6 +29,7 @@ from kb.errors import DataError, KBError
 from kb.loaders import build, read_all
 from kb.queries.catalog import catalog
 from kb.queries.resolve import AmbiguousEntity, UnknownEntity
+from tests.engines import summary
 
 #: hand-picked strings that have broken query builders somewhere
 HOSTILE: list[str] = [
@@ -68,16 +69,10 @@ TRIED: Counter[str] = Counter()
 OUTCOMES: Counter[str] = Counter()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _report_counts(request: pytest.FixtureRequest):  # noqa: ANN202
-    yield
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if tr is None or capture is None or not TRIED:
-        return
-    with capture.global_and_fixture_disabled():
-        tr.write_line(f"\nhostile inputs tried: {sum(TRIED.values())} ({', '.join(f'{k} {v}' for k, v in sorted(TRIED.items()))})")
-        tr.write_line(f"outcomes: {', '.join(f'{k} {v}' for k, v in sorted(OUTCOMES.items()))}")
+summary("hostile inputs", lambda: [
+    f"tried: {sum(TRIED.values())} ({', '.join(f'{k} {v}' for k, v in sorted(TRIED.items()))})",
+    f"outcomes: {', '.join(f'{k} {v}' for k, v in sorted(OUTCOMES.items()))}",
+] if TRIED else [])
 
 
 def _shape(k) -> tuple[int, int]:  # noqa: ANN001
@@ -89,6 +84,7 @@ def _shape(k) -> tuple[int, int]:  # noqa: ANN001
 # --------------------------------------------------------------------------- parameters travel as text
 
 
+@pytest.mark.slow
 @HYPOTHESIS
 @given(s=hostile_text)
 def test_text_parameters_come_back_exactly(loaded_kb, s):
@@ -148,6 +144,7 @@ def test_canned_questions_survive_hostile_parameters(loaded_kb, call):
     assert _shape(loaded_kb) == shape
 
 
+@pytest.mark.slow
 def test_every_question_and_every_hostile_string(loaded_kb):
     """The core hostile strings in every string parameter of every question; then the whole
     graph's checksum is what it was."""
@@ -289,6 +286,7 @@ FIXED_COUNTS = {"Source": 2, "Commodity": 1, "Technology": 1, "Organisation": 1,
                 "Country": 2}
 
 
+@pytest.mark.slow
 @HYPOTHESIS
 @given(records=hostile_records())
 def test_hostile_strings_in_every_loader_field(empty_kb, tmp_path_factory, records):

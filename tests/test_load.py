@@ -21,6 +21,7 @@ def test_bundled_kb_is_fully_sourced_and_idempotent(empty_kb):
     assert empty_kb.stats() == s1
 
 
+@pytest.mark.slow
 def test_both_engines_hold_the_same_graph(both_loaded):
     stats = {name: e.loaded().stats() for name, e in both_loaded.items()}
     emb, neo = stats["embedded"], stats["neo4j"]

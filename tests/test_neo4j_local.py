@@ -85,7 +85,7 @@ def test_start_query_status_stop(installed: None, tmp_path: Path, monkeypatch: p
             assert _listeners(port) and _listeners(port) <= LOOPBACK, _listeners(port)
             assert _listeners(http_port) and _listeners(http_port) <= LOOPBACK, _listeners(http_port)
 
-        with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/browser/", timeout=10) as resp:
+        with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/browser/", timeout=60) as resp:
             assert resp.status == 200
             assert b"Neo4j Browser" in resp.read()
     finally:

@@ -19,14 +19,21 @@ def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     # build from a clean copy (links kept): a stale build/ folder in the tree must not leak in
     src = tmp_path_factory.mktemp("src") / "repo"
-    shutil.copytree(ROOT, src, symlinks=True,
-                    ignore=shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__",
-                                                  ".mypy_cache", ".ruff_cache", ".pytest_cache", ".kb-home"))
+    patterns = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__",
+                                      ".mypy_cache", ".ruff_cache", ".pytest_cache", ".kb-home", ".kbhome")
+    base = tmp_path_factory.getbasetemp().resolve()
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        # a TMPDIR inside the tree (the copy's own destination) is not copied into itself
+        return set(patterns(folder, names)) | {n for n in names if base.is_relative_to(Path(folder, n).resolve())}
+
+    shutil.copytree(ROOT, src, symlinks=True, ignore=ignore)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(src)],
                    check=True)
     return next(out.glob("rare_earth_kb-*.whl"))
 
 
+@pytest.mark.slow
 def test_wheel_carries_queries_data_and_loaders(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     cypher = [n for n in names if n.startswith("kb/cypher/") and n.endswith(".cypher")]
@@ -39,6 +46,7 @@ def test_wheel_carries_queries_data_and_loaders(wheel):
     assert not any(n.startswith(("bench/", "loaders/", "cypher/", "neo4j/")) for n in names)
 
 
+@pytest.mark.slow
 def test_installed_wheel_reads_its_own_files(wheel, tmp_path):
     target = tmp_path / "site"
     with zipfile.ZipFile(wheel) as z:
@@ -65,11 +73,13 @@ def test_generated_query_module_is_current():
     assert res.returncode == 0, res.stderr
 
 
+@pytest.mark.slow
 def test_generated_docs_are_current():
     res = subprocess.run([sys.executable, "-m", "kb.tools.docgen", "--check"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
 
 
+@pytest.mark.slow
 def test_every_command_has_help_with_an_example():
     from typer.testing import CliRunner
 

@@ -12,6 +12,7 @@ import pytest
 
 from kb.analysis import plots, viz
 from kb.errors import KBError
+from tests.engines import HANG
 from tests.test_queries import records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,6 +231,7 @@ def _cli(engine, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*KB_CMD, *uri, *args], capture_output=True, text=True, env=env, timeout=180, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_cli_plot_and_viz(engine, loaded_kb, tmp_path):
     p = _cli(engine, "plot", "production", "--stage", "mining", "--from", "2010", "--to", "2024",
              "--out", str(tmp_path / "p.png"))
@@ -248,6 +250,7 @@ def test_cli_plot_and_viz(engine, loaded_kb, tmp_path):
     assert "DS433" in (tmp_path / "d.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_cli_mistakes_are_one_line(engine, loaded_kb, tmp_path):
     for args in (["viz", "no_such_question", "--out", str(tmp_path / "x.html")],
                  ["viz", "element_uses", "-p", "symbol=Nd", "--out", str(tmp_path / "x.png")],
@@ -258,10 +261,11 @@ def test_cli_mistakes_are_one_line(engine, loaded_kb, tmp_path):
         assert p.stderr.startswith("error:") and "Traceback" not in p.stderr, p.stderr
 
 
+@pytest.mark.slow
 def test_cli_help_has_examples():
     for args in (["console", "--help"], ["plot", "production", "--help"], ["plot", "concentration", "--help"],
                  ["plot", "prices", "--help"], ["plot", "dependence", "--help"], ["viz", "--help"]):
-        p = subprocess.run([*KB_CMD, *args], capture_output=True, text=True, timeout=60,
+        p = subprocess.run([*KB_CMD, *args], capture_output=True, text=True, timeout=HANG,
                            env={**os.environ, "COLUMNS": "200"})
         assert p.returncode == 0, (args, p.stderr)
         assert "Example:" in p.stdout, args

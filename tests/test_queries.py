@@ -61,6 +61,7 @@ def test_every_question_has_samples():
     assert set(catalog.catalog()) <= set(SAMPLES), set(catalog.catalog()) - set(SAMPLES)
 
 
+@pytest.mark.slow
 def test_every_question_gives_the_same_rows_on_both_engines(both_loaded):
     kbs = {name: e.loaded() for name, e in both_loaded.items()}
     compared = 0

@@ -136,6 +136,7 @@ def test_an_accepted_article_claim_loads_and_answers_export_restrictions(empty_k
     assert status[other["id"]] == "rejected" and status[claim["id"]] == "accepted"
 
 
+@pytest.mark.slow
 def test_review_cli_lists_accepts_and_fails_in_one_line(engine, tmp_path):
     k = engine.empty()
     k.load()

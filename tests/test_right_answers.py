@@ -22,7 +22,7 @@ from kb.errors import KBError, QueryError
 from kb.queries import catalog
 from kb.queries.resolve import AmbiguousEntity, Resolver, UnknownEntity, normalise
 from kb.schema import Stage
-from tests.engines import run_kb
+from tests.engines import run_kb, summary
 from tests.test_queries import latest_figures, records
 
 # --------------------------------------------------------------------------- the resolver, no engine
@@ -288,6 +288,7 @@ def _outcome(k: Any, name: str, params: dict[str, Any]) -> Any:
 
 
 EXAMPLES = int(os.environ.get("KB_DIFF_EXAMPLES", "300"))
+DIFF_SUMMARY = summary("differential run (both engines)")
 
 
 def _has_nul(v: Any) -> bool:
@@ -328,8 +329,14 @@ def test_both_engines_give_the_same_answer_to_drawn_questions(both_loaded):
     with_rows = {k.split(":")[0] for k in tally if k.endswith(": rows")}
     # most questions answered with rows at least once (not every answer an error or empty)
     assert len(with_rows) > len(catalog.catalog()) // 2, tally
+    kinds: Counter[str] = Counter()
+    for k, v in tally.items():
+        kinds[k.split(": ", 1)[-1]] += v
+    DIFF_SUMMARY.append(f"{sum(v for k, v in tally.items() if ': ' in k)} calls on {len(asked)} questions "
+                        f"({len(with_rows)} answered with rows): " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
 
 
+@pytest.mark.slow
 def test_entity_lookups_are_bound_after_call(both_loaded):
     """The `Entity` questions find their node through a `CALL { ... UNION ... }` of each label's
     index. FalkorDB 4.16 forgets that a variable returned by `CALL` is bound when a `MATCH` follows

@@ -25,7 +25,9 @@ from kb.core import KB
 from kb.engines.base import free_port
 from kb.errors import BackendError
 from kb.queries import catalog
+from tests.engines import HANG, stop_process
 
+pytestmark = pytest.mark.slow  # faults, restarts and second servers: minutes of work
 
 def _answers(k: KB) -> dict[str, list[str]]:
     out = {}
@@ -102,7 +104,7 @@ def primary_and_replica(tmp: Path) -> Iterator[tuple[int, int]]:
     procs = [_redis(["--port", str(p)], tmp / "primary")]
     try:
         procs.append(_redis(["--port", str(r), "--replicaof", "127.0.0.1", str(p)], tmp / "replica"))
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + HANG
         while time.monotonic() < deadline:
             with contextlib.suppress(Exception):
                 if _link_up(r):
@@ -113,13 +115,7 @@ def primary_and_replica(tmp: Path) -> Iterator[tuple[int, int]]:
         yield p, r
     finally:
         for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
 
 
 def test_falkordb_primary_with_a_replica_answers_every_question(both_loaded, tmp_path):

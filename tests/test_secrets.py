@@ -38,6 +38,7 @@ def run_kb(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
                           timeout=120)
 
 
+@pytest.mark.slow
 def test_doctor_and_stats_never_print_the_password(local_neo4j):
     pw = local_neo4j.password
     port = local_neo4j.port
@@ -59,6 +60,7 @@ def test_doctor_and_stats_never_print_the_password(local_neo4j):
     assert json.loads(runs["password in KB_PASSWORD"].stdout)[0]["password"] == "set"
 
 
+@pytest.mark.slow
 def test_a_wrong_password_is_refused_without_echoing_it(local_neo4j):
     wrong = SECRET + "-wrong"
     res = run_kb("--uri", f"bolt://neo4j:{wrong}@127.0.0.1:{local_neo4j.port}", "doctor")
@@ -91,6 +93,7 @@ def test_mask():
     assert mask(f"bolt://u:{SECRET}@x@host") == "bolt://u:***@host"  # an @ inside the password
 
 
+@pytest.mark.slow
 def test_driver_logs_hold_no_password(local_neo4j, caplog):
     caplog.set_level(logging.DEBUG)  # the neo4j driver logs every message it sends at DEBUG
     with local_neo4j.connect() as k:
@@ -100,6 +103,7 @@ def test_driver_logs_hold_no_password(local_neo4j, caplog):
     assert local_neo4j.password not in caplog.text  # ... without them
 
 
+@pytest.mark.slow
 def test_local_neo4j_keeps_the_password_out_of_logs_files_and_command_line(local_neo4j):
     pw = local_neo4j.password.encode()
     pid = local_neo4j.pid()
@@ -113,6 +117,7 @@ def test_local_neo4j_keeps_the_password_out_of_logs_files_and_command_line(local
     assert "launcher.log" in checked and any(n.endswith(".json") for n in checked), checked
 
 
+@pytest.mark.slow
 def test_local_neo4j_listens_on_127_0_0_1_only(local_neo4j):
     pid = local_neo4j.pid()
     listening = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout

@@ -11,6 +11,8 @@ import sys
 import textwrap
 import typing
 
+import pytest
+
 
 def mypy(tmp_path, code: str) -> subprocess.CompletedProcess:
     f = tmp_path / "use_kb.py"
@@ -19,6 +21,7 @@ def mypy(tmp_path, code: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, cwd=tmp_path)
 
 
+@pytest.mark.slow
 def test_correct_calls_type_check(tmp_path):
     res = mypy(tmp_path, """
         import kb
@@ -49,6 +52,7 @@ WRONG = """
 """
 
 
+@pytest.mark.slow
 def test_each_wrong_call_is_rejected(tmp_path):
     res = mypy(tmp_path, WRONG)
     assert res.returncode == 1, res.stdout

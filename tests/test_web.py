@@ -20,7 +20,7 @@ import pytest
 from kb.bench.run import SAMPLES
 from kb.engines.base import free_port
 from kb.queries.catalog import catalog
-from tests.engines import kb_command
+from tests.engines import HANG, kb_command, stop_process
 
 #: parameter sets for questions the benchmark does not sample
 EXTRA_SAMPLES = {"figure_vintages": [{"iso3": "CHN", "year": 2020}]}
@@ -309,11 +309,12 @@ def test_mcp_client_asks_the_questions(engine, loaded_kb):
 # --------------------------------------------------------------------------- kb serve, curl, a real browser
 
 
-def _serve(engine, port: int) -> subprocess.Popen:  # noqa: ANN001
+def _serve(engine, port: int, *extra: str) -> subprocess.Popen:  # noqa: ANN001
+    """`kb serve` on ``port``, returned once it answers (fails only on a real hang: HANG seconds)."""
     args, env = kb_command(engine)
-    proc = subprocess.Popen([*args, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([*args, "serve", "--port", str(port), *extra], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + HANG
     import urllib.request
 
     while time.monotonic() < deadline:
@@ -324,8 +325,8 @@ def _serve(engine, port: int) -> subprocess.Popen:  # noqa: ANN001
                 return proc
         except OSError:
             time.sleep(0.3)
-    proc.terminate()
-    raise AssertionError("kb serve did not answer within 60 s")
+    stop_process(proc)
+    raise AssertionError(f"kb serve did not answer within {HANG} s")
 
 
 @pytest.fixture
@@ -333,12 +334,7 @@ def served(engine, loaded_kb):  # noqa: ANN201
     port = free_port()
     proc = _serve(engine, port)
     yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_process(proc)
 
 
 def test_kb_serve_answers_curl(served, loaded_kb):
@@ -346,22 +342,16 @@ def test_kb_serve_answers_curl(served, loaded_kb):
     if curl is None:
         pytest.skip("no curl on this machine")
     out = subprocess.run([curl, "-sf", f"{served}/q/alternative_suppliers.json?importer=JPN&symbol=Dy"],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=HANG)
     assert out.returncode == 0, out.stderr
     expected = json.loads(loaded_kb.ask("alternative_suppliers", {"importer": "JPN", "symbol": "Dy"}).to_json())
     assert json.loads(out.stdout) == expected
 
 
 def test_kb_serve_warns_off_localhost(engine, loaded_kb):
-    args, env = kb_command(engine)
-    port = free_port()
-    proc = subprocess.Popen([*args, "serve", "--host", "0.0.0.0", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        time.sleep(4)
-    finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=15)
+    proc = _serve(engine, free_port(), "--host", "0.0.0.0")  # returns once it answers: the warning came first
+    proc.terminate()
+    _, err = proc.communicate(timeout=HANG)
     assert "warning: listening on 0.0.0.0" in " ".join(err.split())
 
 
