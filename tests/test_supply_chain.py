@@ -39,12 +39,19 @@ facility_updates:
     assert "second_hand" in text and "no Facility 'no-such-plant' to update" in text
 
 
-def _separators(symbol: str, outside: str = "CHN") -> set[str]:
-    """Facilities the data say separate the element (operator's word: the record or an update), outside a country."""
+def _separators(symbol: str, outside: str = "CHN", operating: bool = False) -> set[str]:
+    """Facilities the data say separate the element (operator's word: the record or an update), outside a
+    country; with operating, only those whose latest status (the update's, else the record's) says so."""
     facs = {f.id: f for f in records()["Facility"] if isinstance(f, Facility)}
-    updates = [u for u in records()["Facility"] if not isinstance(u, Facility)]
-    return ({f.name for f in facs.values() if symbol in f.separates and f.country != outside}
-            | {facs[u.id].name for u in updates if symbol in u.separates and facs[u.id].country != outside})
+    updates = {u.id: u for u in records()["Facility"] if not isinstance(u, Facility)}
+    out = set()
+    for fid, f in facs.items():
+        u = updates.get(fid)
+        separates = set(f.separates) | set(u.separates if u else [])  # loading adds both
+        status = (u.status if u and u.status else None) or f.status or ""
+        if symbol in separates and f.country != outside and (not operating or status.startswith("operating")):
+            out.add(f.name)
+    return out
 
 
 def test_alternative_suppliers_at_separation_are_plants_not_ore(loaded_kb):
@@ -71,7 +78,9 @@ def test_chokepoints_for_dy_name_separation_and_magnets(loaded_kb):
         assert r.leader == "China" and r.leader_share == pytest.approx(chn[fst].share)
         assert r.figures_stage == fst and r.hhi is not None and r.coverage is not None
     sep = rows["separation-heavy"]
-    assert sep.outside_countries == ["MYS"] and sep.chokepoint
+    facs = {f.name: f for f in records()["Facility"] if isinstance(f, Facility)}
+    assert set(sep.outside) == {f"{n} [{facs[n].country}]" for n in _separators("Dy", operating=True)}
+    assert "MYS" in sep.outside_countries and sep.chokepoint == (len(sep.outside) <= 1)
     assert rows["mining"].countries > 5 and not rows["mining"].chokepoint
     # a technology answers for the elements it depends on
     tech = {r.stage for r in loaded_kb.queries.chokepoints(technology="ev-traction-motors")}
