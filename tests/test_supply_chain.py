@@ -154,3 +154,26 @@ def test_the_chain_questions_give_the_same_rows_on_both_engines(both_loaded):
         assert got["embedded"] == got["neo4j"], (name, params)
         compared += len(got["neo4j"])
     assert compared > 300
+
+
+def test_briefings_summarise_then_give_a_section_per_kind(loaded_kb):
+    from fastapi.testclient import TestClient
+
+    from kb.briefing import briefing
+    from kb.web.app import create_app
+
+    params = {"restrictor": "CHN", "elements": ["Dy", "Tb"], "year": 2025}
+    rows = loaded_kb.ask("restriction_impact", params).to_dicts()
+    b = briefing("restriction_impact", rows, params)
+    assert b is not None and b.summary[0].startswith("If China stops exporting Dy and Tb (2025): ")
+    kinds = {r["kind"] for r in rows}
+    assert len(b.sections) == len(kinds) and sum(len(s.rows) for s in b.sections) == len(rows)
+    md = b.markdown()
+    assert md.count("\n## ") == len(kinds) and "| name | elements | uses |" in md
+    ex = briefing("exposure", loaded_kb.ask("exposure", {"importer": "JPN", "restrictor": "CHN"}).to_dicts(),
+                  {"importer": "JPN", "restrictor": "CHN"})
+    assert ex is not None and ex.summary[0].startswith("Japan depends on China for ")
+    assert briefing("top_producers", [], {}) is None
+    page = TestClient(create_app(loaded_kb)).get("/q/restriction_impact?restrictor=China&elements=Dy,Tb&year=2025")
+    assert page.status_code == 200 and page.text.count('class="summary"') == 2
+    assert page.text.count("<h3>") == len(kinds) + 1  # the sections, then all rows

@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from kb.briefing import briefing
 from kb.errors import KBError, QueryError
 from kb.rows import to_csv, to_json
 from kb.web.service import Desk, NotFound, entity_url
@@ -106,6 +107,7 @@ def create_app(k: KB, *, row_cap: int | None = None, time_limit: float | None = 
     env = Environment(loader=FileSystemLoader(str(web_dir() / "templates")), autoescape=select_autoescape(),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(entity_url=entity_url, cells=_cells, sort_key=_sort_key, urlencode=urlencode)
+    env.globals["briefing"] = briefing  # restriction_impact and exposure as a report (templates/briefing.html)
     from kb import __version__ as version
 
     app = FastAPI(title="Rare Earth KB", version=version, docs_url=None, redoc_url=None,
