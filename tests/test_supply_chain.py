@@ -177,3 +177,20 @@ def test_briefings_summarise_then_give_a_section_per_kind(loaded_kb):
     page = TestClient(create_app(loaded_kb)).get("/q/restriction_impact?restrictor=China&elements=Dy,Tb&year=2025")
     assert page.status_code == 200 and page.text.count('class="summary"') == 2
     assert page.text.count("<h3>") == len(kinds) + 1  # the sections, then all rows
+
+
+def test_the_chain_picture_draws_the_facilities_and_chinas_share(loaded_kb, tmp_path):
+    from kb.analysis import plots
+    from kb.web.charts import chart_svg
+
+    fig = plots.chain(loaded_kb, "dysprosium")
+    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    steps = [r for r in loaded_kb.queries.supply_chain(symbol="Dy") if r.path is not None]
+    assert steps and all(r.country and f"[{r.country}]" in texts for r in steps)
+    sep = next(r for r in loaded_kb.queries.chokepoints(symbol="Dy") if r.stage.startswith("separation"))
+    assert f"China {100 * (sep.leader_share or 0):.0f}%" in texts
+    out = tmp_path / "dy.svg"
+    plots.save(fig, out)
+    assert out.stat().st_size > 10_000
+    svg = chart_svg(loaded_kb, "supply_chain", {"symbol": "Dy"}, [r.model_dump() for r in steps])
+    assert svg is not None and svg.startswith("<svg") and "Dysprosium" in svg

@@ -617,6 +617,13 @@ def dependence(k: KB, importer: str, year: int, hs: str | None = None, *, top: i
     return fig
 
 
+def chain(k: KB, symbol: str) -> Figure:
+    """One element's chain as layers, mines to end uses, China's part in red (kb.chainplot)."""
+    from kb.chainplot import chain_figure
+
+    return chain_figure(k, symbol)
+
+
 def save(fig: Figure, path: Any) -> None:
     """Write a figure; the format follows the file's suffix (.png, .svg, .pdf)."""
     from pathlib import Path
