@@ -55,7 +55,11 @@ WITH el, path, n, step, f, fc, fed_by, path_ids, org_countries,
      + [(op:Organisation)-[:OPERATES]->(f) WHERE NOT op.id IN owner_ids | {id: op.id, name: op.name + ' (operator)'}] AS who0,
      [(org:Organisation)-[:OPERATES|OWNS]->(f) | org.id] AS org_ids
 WITH el, path, n, step, f, fc, fed_by, path_ids, org_ids,
-     [w IN who0 | {name: w.name, iso3: [p IN org_countries WHERE p[0] = w.id | p[1]]}] AS who
+     [w IN who0 | {name: w.name, iso3: [p IN org_countries WHERE p[0] = w.id | p[1]]}] AS who0
+// (in name order: a pattern comprehension's order is the engine's)
+UNWIND (CASE WHEN size(who0) = 0 THEN [null] ELSE who0 END) AS w1
+WITH el, path, n, step, f, fc, fed_by, path_ids, org_ids, w1 ORDER BY w1.name
+WITH el, path, n, step, f, fc, fed_by, path_ids, org_ids, [x IN collect(w1) WHERE x IS NOT NULL] AS who
 // buyers: offtake and supply agreements concerning the facility, or sold by its operator or owner naming no facility
 WITH el, path, n, step, f, fc, fed_by, path_ids, who, org_ids,
      [(sa:Agreement)-[:CONCERNS]->(f) WHERE sa.kind IN ['offtake', 'supply'] | sa.id] AS concerning
