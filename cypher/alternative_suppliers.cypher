@@ -111,10 +111,14 @@ ORDER BY CASE WHEN ff IS NULL THEN 1 ELSE 0 END, ff.year DESC, CASE ff.measure W
 WITH imp, el, st, f, c, seps, collect(CASE WHEN size(fels) = 0 OR el.symbol IN fels THEN ff END)[0] AS fig
 // the importer's agreements with the plant's country, its operator or owners, or concerning it
 WITH imp, st, f, c, seps, fig,
-     [(imp)-[:PARTY_TO]->(a1:Agreement)<-[:PARTY_TO]-(c) | a1.name]
-     + [(imp)<-[:BASED_IN]-(:Organisation)-[:PARTY_TO|BUYER_IN|SELLER_IN]->(a2:Agreement)<-[:PARTY_TO|BUYER_IN|SELLER_IN]-(:Organisation)-[:OPERATES|OWNS]->(f) | a2.name]
+     [(imp)-[:PARTY_TO]->(a1:Agreement)<-[:PARTY_TO]-(c) WHERE c.iso3 <> imp.iso3 | a1.name]
      + [(imp)<-[:BASED_IN]-(:Organisation)-[:PARTY_TO|BUYER_IN|SELLER_IN]->(a3:Agreement)-[:CONCERNS]->(f) | a3.name]
-     + [(imp)-[:PARTY_TO]->(a4:Agreement)-[:CONCERNS]->(f) | a4.name] AS deals
+     + [(imp)-[:PARTY_TO]->(a4:Agreement)-[:CONCERNS]->(f) | a4.name] AS deals,
+     [(imp)<-[:BASED_IN]-(:Organisation)-[:PARTY_TO|BUYER_IN|SELLER_IN]->(ia:Agreement) | ia.id] AS imp_deals,
+     [(f)<-[:OPERATES|OWNS]-(:Organisation)-[:PARTY_TO|BUYER_IN|SELLER_IN]->(fa:Agreement) | [fa.id, fa.name]] AS f_deals
+// (agreements of the plant's operator or owners that an organisation of the importer is party to, matched by
+// id: a pattern out and back through PARTY_TO would reuse one relationship on FalkorDB)
+WITH imp, st, f, c, seps, fig, deals + [x IN f_deals WHERE x[0] IN imp_deals | x[1]] AS deals
 UNWIND (CASE WHEN size(deals) = 0 THEN [null] ELSE deals END) AS deal
 WITH st, f, c, seps, fig, deal ORDER BY deal
 WITH st, f, c, seps, fig, collect(DISTINCT deal) AS deals

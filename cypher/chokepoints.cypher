@@ -28,6 +28,8 @@ MATCH (e:Element)
 WHERE e.symbol IN syms
 WITH collect(e.symbol) AS syms, collect(coalesce(e.group, '')) AS groups,
      collect(CASE WHEN e.group = 'heavy' THEN e.symbol END) AS heavy
+WITH syms, groups, heavy
+WHERE size(syms) > 0
 // the stages: mining, separation of the light and/or heavy group, metal and magnet where a facility names the elements
 WITH syms, heavy, ['mining']
      + CASE WHEN 'light' IN groups OR '' IN groups THEN ['separation-light'] ELSE [] END

@@ -47,24 +47,31 @@ UNWIND range(0, size(fs) - 1) AS si
 WITH el, path, size(fs) AS n, si + 1 AS step, fs[si] AS f, CASE WHEN si > 0 THEN feeds[si - 1].product END AS fed_by,
      [x IN fs | x.id] AS path_ids
 MATCH (f)-[:LOCATED_IN]->(fc:Country)
-WITH el, path, n, step, f, fc, fed_by, path_ids, [(ow0:Organisation)-[:OWNS]->(f) | ow0.id] AS owner_ids
+WITH el, path, n, step, f, fc, fed_by, path_ids, [(ow0:Organisation)-[:OWNS]->(f) | ow0.id] AS owner_ids,
+     [(f)<-[:OPERATES|OWNS]-(ow1:Organisation)-[:BASED_IN]->(oc1:Country) | [ow1.id, oc1.iso3]] AS org_countries
 // owners and operator, with their countries
-WITH el, path, n, step, f, fc, fed_by, path_ids,
-     [(ow:Organisation)-[r:OWNS]->(f) | {name: ow.name + CASE WHEN r.share IS NULL THEN '' ELSE ' ' + toString(toInteger(round(100.0 * r.share))) + '%' END,
-                                          iso3: [(ow)-[:BASED_IN]->(oc:Country) | oc.iso3]}]
-     + [(op:Organisation)-[:OPERATES]->(f) WHERE NOT op.id IN owner_ids | {name: op.name + ' (operator)', iso3: [(op)-[:BASED_IN]->(opc:Country) | opc.iso3]}] AS who,
+WITH el, path, n, step, f, fc, fed_by, path_ids, org_countries,
+     [(ow:Organisation)-[r:OWNS]->(f) | {id: ow.id, name: ow.name + CASE WHEN r.share IS NULL THEN '' ELSE ' ' + toString(toInteger(round(100.0 * r.share))) + '%' END}]
+     + [(op:Organisation)-[:OPERATES]->(f) WHERE NOT op.id IN owner_ids | {id: op.id, name: op.name + ' (operator)'}] AS who0,
      [(org:Organisation)-[:OPERATES|OWNS]->(f) | org.id] AS org_ids
+WITH el, path, n, step, f, fc, fed_by, path_ids, org_ids,
+     [w IN who0 | {name: w.name, iso3: [p IN org_countries WHERE p[0] = w.id | p[1]]}] AS who0
+// (in name order: a pattern comprehension's order is the engine's)
+UNWIND (CASE WHEN size(who0) = 0 THEN [null] ELSE who0 END) AS w1
+WITH el, path, n, step, f, fc, fed_by, path_ids, org_ids, w1 ORDER BY w1.name
+WITH el, path, n, step, f, fc, fed_by, path_ids, org_ids, [x IN collect(w1) WHERE x IS NOT NULL] AS who
 // buyers: offtake and supply agreements concerning the facility, or sold by its operator or owner naming no facility
 WITH el, path, n, step, f, fc, fed_by, path_ids, who, org_ids,
      [(sa:Agreement)-[:CONCERNS]->(f) WHERE sa.kind IN ['offtake', 'supply'] | sa.id] AS concerning
 OPTIONAL MATCH (seller:Organisation)-[:SELLER_IN]->(ag:Agreement)<-[:BUYER_IN]-(buyer:Organisation)
 WHERE seller.id IN org_ids AND ag.kind IN ['offtake', 'supply']
-WITH el, path, n, step, f, fc, fed_by, path_ids, who, org_ids, concerning, ag, buyer,
+OPTIONAL MATCH (buyer)-[:BASED_IN]->(bc:Country)
+WITH el, path, n, step, f, fc, fed_by, path_ids, who, org_ids, concerning, ag, buyer, bc,
      [(ag)-[:CONCERNS]->(af:Facility) | af.id] AS agf
 ORDER BY ag.date, ag.id
 WITH el, path, n, step, f, fc, fed_by, path_ids, who, org_ids,
-     collect(CASE WHEN ag IS NOT NULL AND (ag.id IN concerning OR size(agf) = 0)
-                  THEN {name: buyer.name, iso3: [(buyer)-[:BASED_IN]->(bc:Country) | bc.iso3],
+     collect(DISTINCT CASE WHEN ag IS NOT NULL AND (ag.id IN concerning OR size(agf) = 0)
+                  THEN {name: buyer.name, iso3: CASE WHEN bc IS NULL THEN [] ELSE [bc.iso3] END,
                         what: coalesce(ag.product, ag.name)} END) AS bought
 // the latest figure naming the element, or naming none; output before capacity in a year
 OPTIONAL MATCH (ff:FacilityFigure)-[:OF_FACILITY]->(f)

@@ -34,7 +34,7 @@ ENGINES = ("embedded", "neo4j")
 HANG = 120.0
 
 
-def stop_process(proc: subprocess.Popen, timeout: float = 30) -> None:  # type: ignore[type-arg]
+def stop_process(proc: subprocess.Popen, timeout: float = 30) -> None:
     """Terminate ``proc``; kill it if it has not exited after ``timeout`` seconds; reap it."""
     if proc.poll() is None:
         proc.terminate()

@@ -192,11 +192,12 @@ def test_cypher_shell_runs_every_canned_file_and_gets_the_rows_of_ask(neo4j: Eng
 def test_kb_query_writes_the_script_cypher_shell_runs(neo4j: Engine, shell_installed: None, tmp_path: Path) -> None:
     res = run_kb(neo4j, "query", "alternative_suppliers", "-p", "importer=Japan", "-p", "symbol=dysprosium",
                  "--cypher-shell")
-    assert res.stdout.startswith(":param {`importer`: 'JPN', `symbol`: 'Dy', `exclude`: 'CHN'}\n// name: alternative_suppliers")
+    assert res.stdout.startswith(":param {`importer`: 'JPN', `symbol`: 'Dy', `exclude`: 'CHN', `stage`: null}\n// name: alternative_suppliers")
     shell = cypher_shell(neo4j, res.stdout, tmp_path)
     assert shell.returncode == 0, shell.stderr
     header, *rows = shell.stdout.splitlines()
-    assert header == "country, iso3, tonnes, share, year, agreements, facilities"
+    assert header == ("stage, country, iso3, facility, status, tonnes, share, figure, unit, year, agreements, "
+                      "facilities")
     assert [PlainValues(r).row() for r in rows] == expected(neo4j.connect(), "alternative_suppliers",
                                                            {"importer": "JPN", "symbol": "Dy"})
 

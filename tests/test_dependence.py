@@ -176,9 +176,16 @@ def test_exposure_through_production_then_through_trade(empty_kb):
     y, src = _world_edition(2100)
     before = {r.symbol: r for r in empty_kb.queries.exposure(importer="Japan", restrictor="China")}
     assert set(before) == {e.symbol for e in records()["Element"]}
+    mine = out["CHN"] / out["WLD"]
     for r in before.values():
-        assert r.basis == "world mine production" and r.year == y
-        assert r.share == pytest.approx(out["CHN"] / out["WLD"], abs=1e-4)
+        # without trade figures: the share at each stage, the headline at the tightest one, its stage named
+        assert r.stage_shares[0].startswith(f"mining: {round(100 * mine, 1)}% ({y}")
+        assert r.share is not None and r.share >= round(mine, 4) and r.stage and r.basis.startswith(r.stage.split("-")[0])
+    # Dy and Tb pass through heavy separation and magnet making, La through light separation only
+    assert before["Dy"].share != before["La"].share and before["Dy"].stage == before["Tb"].stage == "magnet"
+    assert any(x.startswith("separation-heavy") for x in before["Dy"].stage_shares)
+    assert any(x.startswith("separation-light") for x in before["La"].stage_shares)
+    assert not any(x.startswith("magnet") for x in before["La"].stage_shares)
     assert "Electric-vehicle traction motors" in before["Dy"].technologies
     assert before["Dy"].commodities == ["rare-earths"]
 
@@ -187,14 +194,15 @@ def test_exposure_through_production_then_through_trade(empty_kb):
     total, from_chn = _jpn_imports({"280530", "284690"})  # the rare-earth subheadings but cerium compounds
     assert after["Dy"].basis == "trade (reported by the importer)" and after["Dy"].year == 2022
     assert after["Dy"].share == pytest.approx(from_chn / total, abs=1e-4)
-    assert after["Dy"].share != pytest.approx(before["Dy"].share, abs=1e-3)
+    assert after["Dy"].share != pytest.approx(before["Dy"].share, abs=1e-3) and after["Dy"].stage is None
+    assert after["Dy"].stage_shares == before["Dy"].stage_shares  # the stages do not depend on the basis
     total_ce, from_chn_ce = _jpn_imports({"280530", "284610", "284690"})
     assert after["Ce"].share == pytest.approx(from_chn_ce / total_ce, abs=1e-4)
     # the measures do not depend on the basis
     assert after["Dy"].measures == before["Dy"].measures
     # a country without trade figures still depends through production shares
     deu = {r.symbol: r for r in empty_kb.queries.exposure(importer="DEU", restrictor="CHN")}
-    assert deu["Dy"].basis == "world mine production"
+    assert deu["Dy"].basis == before["Dy"].basis and "country figures" in deu["Dy"].basis
 
     # restriction_impact now names Japan with the share of its imports lost
     impact = _by_kind(empty_kb.queries.restriction_impact(restrictor="CHN", elements=ASKED, year=2025))

@@ -173,7 +173,7 @@ def test_agreements_include_the_2012_japan_india_memorandum(loaded_kb):
 
 
 def test_alternative_suppliers_exclude_china(loaded_kb):
-    rows = loaded_kb.queries.alternative_suppliers(importer="JPN", symbol="Dy")
+    rows = loaded_kb.queries.alternative_suppliers(importer="JPN", symbol="Dy", stage="mining")
     assert rows and all(r.iso3 not in ("CHN", "JPN") for r in rows)
     tonnes = [r.tonnes or 0 for r in rows]
     assert tonnes == sorted(tonnes, reverse=True)

@@ -69,21 +69,21 @@ def test_every_questions_json_and_csv_equal_kb_ask(client, loaded_kb):
 
 
 def test_the_done_when_question(client):
-    r = client.get("/q/alternative_suppliers.json?importer=JPN&symbol=Dy")
+    r = client.get("/q/alternative_suppliers.json?importer=JPN&symbol=Dy&stage=mining")
     assert r.status_code == 200
     rows = r.json()
     assert rows and "CHN" not in {x["iso3"] for x in rows}
     aus = next(x for x in rows if x["iso3"] == "AUS")
     assert any("Lynas" in a for a in aus["agreements"])
     # names work as well as keys, and the page shows the same rows
-    same = client.get("/q/alternative_suppliers.json?importer=Japan&symbol=dysprosium").json()
+    same = client.get("/q/alternative_suppliers.json?importer=Japan&symbol=dysprosium&stage=mining").json()
     assert same == rows
-    page = client.get("/q/alternative_suppliers?importer=Japan&symbol=dysprosium")
+    page = client.get("/q/alternative_suppliers?importer=Japan&symbol=dysprosium&stage=mining")
     assert page.status_code == 200
     assert page.text.count("<tr>") == len(rows) + 1
     assert 'href="/e/Country/AUS"' in page.text
     assert "t REO" in page.text  # the unit from the column's description
-    assert 'href="/q/alternative_suppliers.csv?importer=Japan&amp;symbol=dysprosium"' in page.text
+    assert 'href="/q/alternative_suppliers.csv?importer=Japan&amp;symbol=dysprosium&amp;stage=mining"' in page.text
 
 
 def test_bad_parameters_are_400_with_the_query_error(client):
@@ -174,7 +174,7 @@ def test_openapi_from_the_headers(client):
         assert [p["name"] for p in op["parameters"]] == [p.name for p in q.params]
     op = spec["paths"]["/q/top_producers.json"]["get"]
     stage = next(p for p in op["parameters"] if p["name"] == "stage")
-    assert "refining" in stage["schema"]["enum"] and stage["required"] is False
+    assert "separation-heavy" in stage["schema"]["enum"] and stage["required"] is False
     ref = op["responses"]["200"]["content"]["application/json"]["schema"]["items"]["$ref"]
     model = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert {"country", "share"} <= set(model["properties"])
@@ -391,7 +391,7 @@ def test_in_a_real_browser(served, tmp_path: Path):
             page.click("button[type=submit]")
             expect(page.locator("#answer tbody tr").first).to_be_visible()
             assert "importer=Japan" in page.url and "symbol=dysprosium" in page.url and "exclude=CHN" in page.url  # the default, shown in the form
-            countries = page.locator("#answer tbody tr td:first-child").all_inner_texts()
+            countries = page.locator("#answer tbody tr td:nth-child(2)").all_inner_texts()  # after the stage
             assert "Australia" in countries and "China" not in countries
 
             # the graph picture: vis-network draws it on a canvas

@@ -1,37 +1,33 @@
-"""Format rows for people (rich tables) and machines (JSON, CSV): one place for every command."""
+"""Format rows for people (rich tables, Markdown) and machines (JSON, CSV): one place for every command.
+
+Markdown tables and the briefings of ``restriction_impact`` and ``exposure`` come from `kb.briefing`
+(which the web desk shares).
+"""
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from kb.briefing import Briefing, Section, briefing, markdown_table
+from kb.briefing import cell_text as _cell
 from kb.rows import to_csv, to_json
+
+__all__ = ["Briefing", "Format", "Section", "briefing", "markdown_table", "render"]
 
 
 class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    markdown = "markdown"
 
 
 #: a column whose values are all at most this long is never wrapped (nor a word shorter than this cut)
 SHORT = 24
-
-
-def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, list):
-        return ", ".join(_cell(x) for x in v)
-    if isinstance(v, float):
-        return f"{v:,.4g}" if abs(v) < 1 else f"{v:,.0f}" if v == int(v) else f"{v:,.2f}"
-    if isinstance(v, dict):
-        return json.dumps(v, ensure_ascii=False, default=str)
-    return str(v)
 
 
 def _table(cols: list[str], cells: list[list[str]], width: int, title: str | None) -> Table:
@@ -68,6 +64,8 @@ def render(rows: list[dict[str, Any]], fmt: Format, console: Console, columns: l
     cols = columns or (list(rows[0]) if rows else [])
     if fmt is Format.json:
         console.file.write(to_json(rows))
+    elif fmt is Format.markdown:
+        console.file.write(markdown_table(rows, cols))
     elif fmt is Format.csv:
         console.file.write(to_csv(rows, cols))
     else:

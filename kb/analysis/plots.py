@@ -32,8 +32,9 @@ Progress = Callable[[str, int, int], None]
 
 #: the stages in the order material flows (kb.schema.Stage)
 STAGES: tuple[str, ...] = get_args(Stage)  # the schema's closed set
-STAGE_WORDS = {"mining": "mine production", "separation": "separation", "refining": "refining",
-               "metal": "metal making", "magnets": "magnet making"}
+STAGE_WORDS = {"mining": "mine production", "concentrate": "concentrate", "separation": "separation",
+               "separation-light": "light separation", "separation-heavy": "heavy separation",
+               "metal": "metal making", "magnet": "magnet making", "end-use": "end use"}
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
@@ -93,7 +94,8 @@ _WHOLE_TABLE = re.compile(r"^World total\b")
 _OTHER = re.compile(r"'Other countries' ([\d,.]+) t published")
 #: below this share of world output in the data, an HHI is drawn as a lower bound
 COVERAGE_FLOOR = 0.95
-_NUDGE = {"separation": -0.22, "refining": 0.0, "metal": 0.11, "magnets": 0.22}
+_NUDGE = {"concentrate": -0.3, "separation": -0.22, "separation-light": -0.11, "separation-heavy": 0.0,
+          "metal": 0.11, "magnet": 0.22, "end-use": 0.3}
 
 _SHORT = {"U.S. Geological Survey": "USGS", "International Energy Agency": "IEA"}
 
@@ -383,8 +385,9 @@ def concentration(k: KB, *, stages: Iterable[str] | None = None, start: int | No
     ax.axhline(10000, color="#888888", lw=0.6, ls=":")
     ax.text(0.995, 10000, "one supplier (10,000) ", transform=ax.get_yaxis_transform(),
             va="bottom", ha="right", fontsize=8, color="#555555")
-    styles = {"mining": ("#1f77b4", "o"), "separation": ("#ff7f0e", "s"), "refining": ("#2ca02c", "D"),
-              "metal": ("#9467bd", "^"), "magnets": ("#8c564b", "P")}
+    styles = {"mining": ("#1f77b4", "o"), "concentrate": ("#17becf", "v"), "separation": ("#ff7f0e", "s"),
+              "separation-light": ("#2ca02c", "D"), "separation-heavy": ("#d62728", "X"),
+              "metal": ("#9467bd", "^"), "magnet": ("#8c564b", "P"), "end-use": ("#7f7f7f", "*")}
     all_years: list[int] = []
     any_bound = False
     for stage in STAGES:
@@ -611,6 +614,13 @@ def dependence(k: KB, importer: str, year: int, hs: str | None = None, *, top: i
     lines = _caption_lines(" ".join(notes), 150)
     fig.subplots_adjust(left=0.22, right=0.97, top=1 - 0.75 / height, bottom=(0.62 + 0.15 * lines) / height)
     return fig
+
+
+def chain(k: KB, symbol: str) -> Figure:
+    """One element's chain as layers, mines to end uses, China's part in red (kb.chainplot)."""
+    from kb.chainplot import chain_figure
+
+    return chain_figure(k, symbol)
 
 
 def save(fig: Figure, path: Any) -> None:

@@ -52,7 +52,7 @@ WARM_UP = 3
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "element_profile": [{"symbol": "Nd"}, {"symbol": "scandium"}],
-    "top_producers": [{"year": 2011}, {"year": 2024, "limit": 3}, {"year": 2023, "stage": "refining"}],
+    "top_producers": [{"year": 2011}, {"year": 2024, "limit": 3}, {"year": 2023, "stage": "separation"}],
     "supply_concentration": [{"year": 2011}, {"year": 2024}],
     "production_history": [{"iso3": "CHN"}, {"iso3": "australia"}],
     "element_uses": [{"symbol": "Dy"}],
@@ -60,7 +60,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "disputes": [{}, {"iso3": "JPN"}],
     "dispute_timeline": [{"code": "DS431"}],
     "agreements": [{}, {"iso3": "IND"}],
-    "alternative_suppliers": [{"importer": "JPN", "symbol": "Dy"}, {"importer": "JPN", "symbol": "Dy", "stage": "separation"}],
+    "alternative_suppliers": [{"importer": "JPN", "symbol": "Dy"}, {"importer": "JPN", "symbol": "Dy", "stage": "separation"},
+                              {"importer": "USA", "symbol": "Nd", "stage": "magnet"}, {"importer": "JPN", "symbol": "La"}],
+    "supply_chain": [{"symbol": "Dy"}, {"symbol": "Nd", "importer": "JPN"}, {"symbol": "La", "importer": "USA"}],
+    "chokepoints": [{"symbol": "Dy"}, {"symbol": "La", "year": 2023}, {"technology": "ev-traction-motors"}],
     "export_restrictions": [{"iso3": "CHN", "year": 2012}, {"iso3": "China", "year": 2025}],
     "import_dependence": [{"importer": "JPN", "year": 2022}, {"importer": "USA", "year": 2020, "hs": "284690"}],
     "connection_paths": [{"source": "Japan", "target": "India"}],
@@ -76,8 +79,6 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "prices": [{}, {"symbol": "Dy", "from_year": 2020, "to_year": 2025}],
     "import_reliance": [{"iso3": "USA"}],
     "import_sources": [{"iso3": "United States"}],
-    "supply_chain": [{"symbol": "Dy"}, {"symbol": "Nd", "importer": "JPN"}],
-    "chokepoints": [{"symbol": "Dy"}, {"technology": "wind-turbines"}],
 }
 
 #: the issue's targets

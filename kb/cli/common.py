@@ -39,7 +39,7 @@ class State:
 
 state = State()
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people; json or csv for machines")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table or markdown for people; json or csv for machines")]
 ParamOpt = Annotated[list[str] | None, typer.Option("--param", "-p", help="KEY=VALUE; lists comma-separated")]
 
 

@@ -60,7 +60,7 @@ def console(
 
 # --------------------------------------------------------------------------- charts
 
-plot_app = typer.Typer(help="Charts of production shares, supply concentration, prices and import dependence (PNG, SVG or PDF).",
+plot_app = typer.Typer(help="Charts of production shares, supply concentration, prices, import dependence and one element's supply chain (PNG, SVG or PDF).",
                        no_args_is_help=True)
 app.add_typer(plot_app, name="plot")
 
@@ -158,6 +158,27 @@ def plot_dependence(
     t0 = time.perf_counter()
     with opened() as k:
         fig = plots.dependence(k, importer, year, hs, top=top)
+    plots.save(fig, out)
+    wrote(out, t0)
+
+
+@plot_app.command("chain")
+def plot_chain(
+    out: Annotated[Path, typer.Option("--out", "-o", help="the chart file: .png, .svg or .pdf")],
+    symbol: Annotated[str, typer.Option("--symbol", "-s", help="the element (symbol, name or alias)")],
+) -> None:
+    """One element's supply chain as layers (mines, concentrate, separation, metal, magnets, end
+    uses) from `supply_chain` and `chokepoints`: each stage's leading country's share (China in
+    red), the facilities outside it, feeds as lines whose width follows the figures.
+
+    Example: kb plot chain -s Dy --out dy-chain.png
+    """
+    from kb.analysis import plots
+
+    _check_chart_path(out)
+    t0 = time.perf_counter()
+    with opened() as k:
+        fig = plots.chain(k, symbol)
     plots.save(fig, out)
     wrote(out, t0)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from kb.analysis.output import Format, render
+from kb.analysis.output import Format, briefing, render
 from kb.cli.common import FormatOpt, ParamOpt, app, err, opened, out, state
 
 
@@ -60,8 +60,12 @@ def run_query(
     t0 = time.perf_counter()
     with opened() as k:
         rows = k.ask(name, params)
+        report = briefing(name, rows.to_dicts(), k.parameters(name, params)) if fmt is Format.markdown else None
     ms = (time.perf_counter() - t0) * 1000
-    render(rows.to_dicts(), fmt, out, columns=rows.columns or [c.name for c in q.columns])
+    if report is not None:  # restriction_impact, exposure: a summary, then a section per kind
+        out.file.write(report.markdown())
+    else:
+        render(rows.to_dicts(), fmt, out, columns=rows.columns or [c.name for c in q.columns])
     for note in rows.notes:  # on stderr, so JSON and CSV on stdout stay clean
         err.print(f"[yellow]note:[/yellow] {note}", highlight=False, soft_wrap=True)
     if fmt is Format.table and not state.quiet:

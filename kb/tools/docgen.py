@@ -48,8 +48,9 @@ def schema_md() -> str:
     edges |= {"  Dispute -->|HAS_EVENT| DisputeEvent", "  Source -->|CLAIMS| Claim",
               "  AnyFact -.->|SOURCED_FROM| Source"}
     lines += sorted(edges) + ["```", "", "## Node labels", ""]
-    for m in schema.RECORD_KINDS:
-        lines += [f"### {m.__label__}", "", (m.__doc__ or "").strip().replace("\n", " "), "",
+    for m in (*schema.RECORD_KINDS, *schema.UPDATE_KINDS):
+        heading = f"{m.__label__} (updates: `{m.__section__}`)" if getattr(m, "__extends__", False) else m.__label__
+        lines += [f"### {heading}", "", (m.__doc__ or "").strip().replace("\n", " "), "",
                   f"Natural key: `{m.__key__}`. Data section: `{m.__section__}:`.", "",
                   "| field | type | required | description |", "|---|---|---|---|"]
         refs = {r[0]: r for r in getattr(m, "__refs__", ())}

@@ -59,12 +59,19 @@ def caption(name: str) -> str:
     if name == "supply_concentration":
         return ("Every year's answer to supply_concentration for this stage (one question per year); "
                 "the year asked is circled. The sources are those of each year's edition.")
+    if name == "supply_chain":
+        return ("The element's chain as layers: each stage's leading country's share (China in red) and the "
+                "facilities outside it; lines are feeds, their width from the upstream facility's figure.")
     return "The rows above, drawn: the figures as the table gives them; their sources are in its source column."
 
 
 def chart_svg(k: KB, name: str, params: Mapping[str, Any], rows: Rows) -> str | None:
     """The chart of an answer, as inline SVG markup; None where the question has none or the
     answer has nothing to draw."""
+    if name == "supply_chain" and rows:  # one element's chain as layers (kb.chainplot)
+        from kb.chainplot import chain_figure
+
+        return inline_svg(chain_figure(k, str(params["symbol"]), str(params.get("mark") or "CHN")))
     spec = CHARTS.get(name)
     if spec is None or not rows:
         return None

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from kb.briefing import briefing
 from kb.errors import KBError
 from kb.web.auth import COOKIE, Auth, User
 from kb.web.service import Desk, NotFound, entity_url
@@ -70,6 +71,7 @@ def templates() -> Any:
     env = Environment(loader=FileSystemLoader(str(web_dir() / "templates")), autoescape=select_autoescape(),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(entity_url=entity_url, cells=cells, sort_key=sort_key, urlencode=urlencode)
+    env.globals["briefing"] = briefing  # restriction_impact and exposure as a report (templates/briefing.html)
     return env
 
 
