@@ -104,7 +104,7 @@ def test_mcp_over_streamable_http_behind_a_token(loaded_kb, tmp_path):
         assert httpx.post(url, json={}, headers={"authorization": "Bearer nope"}).status_code == 401
 
         async def run() -> None:
-            async with httpx.AsyncClient(headers={"authorization": f"Bearer {token}"}) as http, \
+            async with httpx.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=120) as http, \
                     streamable_http_client(url, http_client=http) as (read, write, *_), \
                     ClientSession(read, write) as session:
                 await session.initialize()

@@ -64,7 +64,8 @@ def serve(
             err.print("[yellow]note:[/yellow] the KB is empty: run `kb load` first", highlight=False)
         options = {"row_cap": row_cap, "time_limit": time_limit, "editing": edit, "private": private,
                    "users": str(accounts.path), "review_dir": str(review_dir) if review_dir else None}
-        log = {"log_level": "warning" if state.quiet else "info", "access_log": not state.quiet}
+        # keep-alive longer than uvicorn's 5 s: a busy team's browsers and scripts reuse connections
+        log = {"log_level": "warning" if state.quiet else "info", "access_log": not state.quiet, "timeout_keep_alive": 30}
         if workers == 1:
             application = create_app(k, row_cap=row_cap, time_limit=time_limit, editing=edit, private=private,
                                      users=accounts.path, review_dir=review_dir)

@@ -71,6 +71,24 @@ class CypherResult:
     refused: bool = False
 
 
+class Cache:
+    """A thread-safe LRU map (one per worker process) for answers and pages keyed by graph version."""
+
+    def __init__(self, size: int):
+        from cachetools import LRUCache
+
+        self._items: LRUCache[Any, Any] = LRUCache(maxsize=max(1, size))
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+
+
 def entity_url(label: str, key: Any) -> str:
     """The stable address of an entity's page."""
     return f"/e/{quote(label, safe='')}/{quote(str(key), safe='')}"
@@ -128,13 +146,11 @@ class Desk:
 
     def __init__(self, k: KB, *, row_cap: int | None = None, time_limit: float | None = None,
                  cache_size: int = CACHE_SIZE):
-        from cachetools import LRUCache
-
         self.kb = k
         self.row_cap = ROW_CAP if row_cap is None else row_cap
         self.time_limit = TIME_LIMIT if time_limit is None else time_limit
-        self._answers: LRUCache[tuple[str, str, str], Answer] = LRUCache(maxsize=max(1, cache_size))
-        self._lock = threading.Lock()
+        self.answers = Cache(cache_size)  # by (question, parameters, graph version)
+        self.pages = Cache(cache_size)  # whole pages for readers not logged in (kb.web.pages.shared)
 
     # ------------------------------------------------------------------ questions
 
@@ -187,16 +203,14 @@ class Desk:
         (question, parameters, graph version), so a load or an accepted record is seen at once."""
         q = self.question(name)
         key = (q.name, json.dumps(params, sort_keys=True, default=str), self.kb.graph_version())
-        with self._lock:
-            hit = self._answers.get(key)
+        hit: Answer | None = self.answers.get(key)
         if hit is not None:
             return hit
         t0 = time.perf_counter()
         rows, notes = self.kb.answer(q.name, dict(params), timeout=self.time_limit)
         ms = (time.perf_counter() - t0) * 1000
         answer = Answer(q, dict(params), rows, [c.name for c in q.columns], notes, ms, dict(params), version=key[2])
-        with self._lock:
-            self._answers[key] = answer
+        self.answers.put(key, answer)
         return answer
 
     # ------------------------------------------------------------------ pictures
