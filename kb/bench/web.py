@@ -152,8 +152,8 @@ async def _level(base: str, clients: int, total: int, pid: int | None, token: st
         cpu = round((cpu_seconds(pid) - cpu0) * 1000 / max(1, len(latencies)), 2) if pid else None
     ms = sorted(latencies)
     level = Level(clients, len(ms), len(errors), round(seconds, 2), _pct(ms, 0.50), _pct(ms, 0.95), _pct(ms, 0.99),
-                  round(ms[-1], 1) if ms else 0.0, round(len(ms) / seconds, 1) if seconds else 0.0, rss,
-                  sorted(set(errors))[:5], cpu)
+                  round(ms[-1], 1) if ms else 0.0, round(len(ms) / seconds, 1) if seconds else 0.0, rss_mb=rss,
+                  server_cpu_ms=cpu, error_examples=sorted(set(errors))[:5])
     log(f"{clients:>4} clients: {level.requests} requests in {level.seconds} s, p50 {level.p50_ms} ms, "
         f"p95 {level.p95_ms} ms, p99 {level.p99_ms} ms, {level.rps} req/s, {level.errors} errors"
         + (f", RSS {rss[0]}→{rss[-1]} MB, server CPU {cpu} ms/request" if rss else ""))
