@@ -161,14 +161,16 @@ async def _level(base: str, clients: int, total: int, pid: int | None, token: st
 
 
 def run_web_bench(base: str, levels: list[int], requests: int, *, pid: int | None = None, token: str | None = None,
-                  warmup: int = 1, log: Callable[[str], None] = print) -> dict[str, Any]:
+                  warmup: int = 1, log: Callable[[str], None] = print, mix: list[str] | None = None) -> dict[str, Any]:
     """Each level of concurrency in turn, ``requests`` requests each (after ``warmup`` passes of
     the mix by one client, so the first level is not the one that fills the caches)."""
+    chosen = mix or MIX
+
     async def main() -> dict[str, Any]:
         if warmup:
-            await _level(base, 1, warmup * len(MIX), None, token, MIX, lambda _: None)
-        results = [await _level(base, n, requests, pid, token, MIX, log) for n in levels]
-        return {"base": base, "mix": MIX, "targets": TARGETS, "levels": [asdict(r) for r in results],
+            await _level(base, 1, warmup * len(chosen), None, token, chosen, lambda _: None)
+        results = [await _level(base, n, requests, pid, token, chosen, log) for n in levels]
+        return {"base": base, "mix": chosen, "targets": TARGETS, "levels": [asdict(r) for r in results],
                 "verdict": verdict(results)}
 
     return asyncio.run(main())
