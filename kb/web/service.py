@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from kb.errors import QueryError, ReadOnlyError
+from kb.errors import KBError, QueryError, ReadOnlyError
 from kb.queries.catalog import STRING_OR_COMMENT, Param, Question, catalog, used_params
 from kb.queries.resolve import ENTITY_TYPES, AmbiguousEntity, UnknownEntity
 from kb.schema import NODE_KEYS
@@ -207,11 +207,32 @@ class Desk:
         if hit is not None:
             return hit
         t0 = time.perf_counter()
-        rows, notes = self.kb.answer(q.name, dict(params), timeout=self.time_limit)
+        try:
+            rows, notes = self.kb.answer(q.name, dict(params), timeout=self.time_limit)
+        except KBError:
+            if self.empty(key[2]):  # "no country 'Japan'" on an empty graph misleads: say what is wrong
+                raise QueryError(self.empty_message()) from None
+            raise
+        if not rows and self.empty(key[2]):
+            raise QueryError(self.empty_message())
         ms = (time.perf_counter() - t0) * 1000
         answer = Answer(q, dict(params), rows, [c.name for c in q.columns], notes, ms, dict(params), version=key[2])
         self.answers.put(key, answer)
         return answer
+
+    def empty(self, version: str) -> bool:
+        """Whether the graph holds no node at all (asked once per graph version)."""
+        key = ("empty", version)
+        found: bool | None = self.answers.get(key)
+        if found is None:
+            from kb.engines.cypher import count_nodes
+
+            found = not self.kb.read(count_nodes())[0]["n"]
+            self.answers.put(key, found)
+        return found
+
+    def empty_message(self) -> str:
+        return f"the KB at {self.kb.backend.location} is empty: load it with `kb load` (and check KB_HOME or --uri)"
 
     # ------------------------------------------------------------------ pictures
 
@@ -337,7 +358,6 @@ class Desk:
         """One read-only statement: writes are refused before they run (the console's rule),
         at most ``row_cap`` rows come back, the engine stops it after ``time_limit`` seconds."""
         from kb.config import mask
-        from kb.errors import KBError
 
         res = CypherResult(statement)
         # comments out (strings stay): what is left is the statement the engine gets
