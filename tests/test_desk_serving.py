@@ -156,3 +156,22 @@ def test_the_cypher_page_says_it_stopped_at_the_cap(loaded_kb):
         assert "stopped reading at the row cap of 5" in r.text
         small = client.get("/cypher", params={"statement": "MATCH (c:Country) RETURN c.iso3 AS iso3 LIMIT 3"})
         assert "stopped reading" not in small.text
+
+
+def test_workers_see_each_others_loads(engine, empty_kb):
+    """Two connections to the one engine (two worker processes of `kb serve --workers 2` each open
+    their own): a load through one makes the other's cached answers stale."""
+    import kb
+    from kb.web.service import Desk
+
+    empty_kb.load()
+    other = kb.connect(engine.uri, **engine.options)
+    try:
+        mine, theirs = Desk(empty_kb), Desk(other)
+        before = theirs.ask("production_history", {"iso3": "CHN"})
+        assert theirs.ask("production_history", {"iso3": "CHN"}) is before
+        empty_kb.load()
+        assert theirs.ask("production_history", {"iso3": "CHN"}) is not before
+        assert mine.kb.graph_version() == other.graph_version()
+    finally:
+        other.close()
