@@ -132,6 +132,7 @@ def test_private_desk_asks_everyone_to_log_in(empty_kb, tmp_path):
 
     from kb.web.auth import Users
 
+    empty_kb.load()
     app, _ = make_app(empty_kb, tmp_path, private=True)
     token = Users(tmp_path / "users.yaml").new_token(EDITOR)
     with TestClient(app) as client:

@@ -104,7 +104,7 @@ def test_mcp_over_streamable_http_behind_a_token(loaded_kb, tmp_path):
         assert httpx.post(url, json={}, headers={"authorization": "Bearer nope"}).status_code == 401
 
         async def run() -> None:
-            async with httpx.AsyncClient(headers={"authorization": f"Bearer {token}"}) as http, \
+            async with httpx.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=120) as http, \
                     streamable_http_client(url, http_client=http) as (read, write, *_), \
                     ClientSession(read, write) as session:
                 await session.initialize()
@@ -124,3 +124,54 @@ def test_mcp_over_streamable_http_behind_a_token(loaded_kb, tmp_path):
         server.should_exit = True
         thread.join(timeout=30)
     assert loaded_kb.read("MATCH (n:Intruder) RETURN count(n) AS n") == [{"n": 0}]
+
+
+def test_an_empty_kb_says_so_on_the_desk(empty_kb, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from kb.web.app import create_app
+    from kb.web.mcp import call
+    from kb.web.service import Desk
+
+    with TestClient(create_app(empty_kb)) as client:
+        for url in ("/q/alternative_suppliers.json?importer=Japan&symbol=Dy", "/q/top_producers.json?year=2024"):
+            r = client.get(url)
+            assert r.status_code == 400, url
+            assert "is empty" in r.json()["error"] and "kb load" in r.json()["error"], r.json()
+            assert empty_kb.backend.location in r.json()["error"]
+        page = client.get("/q/top_producers?year=2024")
+        assert page.status_code == 400 and "kb load" in page.text
+    result, failed = call(Desk(empty_kb), "alternative_suppliers", {"importer": "Japan", "symbol": "Dy"})
+    assert failed and "is empty" in result["error"]
+
+
+def test_the_cypher_page_says_it_stopped_at_the_cap(loaded_kb):
+    from fastapi.testclient import TestClient
+
+    from kb.web.app import create_app
+
+    with TestClient(create_app(loaded_kb, row_cap=5)) as client:
+        r = client.get("/cypher", params={"statement": "MATCH (c:Country) RETURN c.iso3 AS iso3"})
+        assert r.status_code == 200 and r.text.count("<tr><td") == 5
+        assert "stopped reading at the row cap of 5" in r.text
+        small = client.get("/cypher", params={"statement": "MATCH (c:Country) RETURN c.iso3 AS iso3 LIMIT 3"})
+        assert "stopped reading" not in small.text
+
+
+def test_workers_see_each_others_loads(engine, empty_kb):
+    """Two connections to the one engine (two worker processes of `kb serve --workers 2` each open
+    their own): a load through one makes the other's cached answers stale."""
+    import kb
+    from kb.web.service import Desk
+
+    empty_kb.load()
+    other = kb.connect(engine.uri, **engine.options)
+    try:
+        mine, theirs = Desk(empty_kb), Desk(other)
+        before = theirs.ask("production_history", {"iso3": "CHN"})
+        assert theirs.ask("production_history", {"iso3": "CHN"}) is before
+        empty_kb.load()
+        assert theirs.ask("production_history", {"iso3": "CHN"}) is not before
+        assert mine.kb.graph_version() == other.graph_version()
+    finally:
+        other.close()

@@ -57,19 +57,28 @@ class Level:
     max_ms: float
     rps: float
     rss_mb: list[float] = field(default_factory=list)  # the server's RSS, sampled as the level ran
+    server_cpu_ms: float | None = None  # server CPU (all its processes) per request
     error_examples: list[str] = field(default_factory=list)
 
 
+def _tree(pid: int) -> list[int]:
+    """A process and all its descendants (uvicorn's workers, an embedded engine they started)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (uvicorn's workers), in MB."""
+    """Resident memory of a process and its descendants, in MB."""
     total = 0
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
-    for p in pids:
+    for p in _tree(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -77,6 +86,22 @@ def rss_mb(pid: int) -> float:
         except OSError:
             continue
     return round(total / 1024, 1)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process and its descendants have used: what a request costs the
+    server whatever else the machine is doing (latency on a shared machine says more about the others)."""
+    import os
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / ticks
 
 
 def _pct(sorted_ms: list[float], q: float) -> float:
@@ -121,28 +146,31 @@ async def _level(base: str, clients: int, total: int, pid: int | None, token: st
                 if pid and n % sample_every == 0:
                     rss.append(rss_mb(pid))
 
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_seconds(pid) if pid else 0.0
         await asyncio.gather(*(client(i) for i in range(clients)))
         seconds = time.perf_counter() - t0
+        cpu = round((cpu_seconds(pid) - cpu0) * 1000 / max(1, len(latencies)), 2) if pid else None
     ms = sorted(latencies)
     level = Level(clients, len(ms), len(errors), round(seconds, 2), _pct(ms, 0.50), _pct(ms, 0.95), _pct(ms, 0.99),
-                  round(ms[-1], 1) if ms else 0.0, round(len(ms) / seconds, 1) if seconds else 0.0, rss,
-                  sorted(set(errors))[:5])
+                  round(ms[-1], 1) if ms else 0.0, round(len(ms) / seconds, 1) if seconds else 0.0, rss_mb=rss,
+                  server_cpu_ms=cpu, error_examples=sorted(set(errors))[:5])
     log(f"{clients:>4} clients: {level.requests} requests in {level.seconds} s, p50 {level.p50_ms} ms, "
         f"p95 {level.p95_ms} ms, p99 {level.p99_ms} ms, {level.rps} req/s, {level.errors} errors"
-        + (f", RSS {rss[0]}→{rss[-1]} MB" if rss else ""))
+        + (f", RSS {rss[0]}→{rss[-1]} MB, server CPU {cpu} ms/request" if rss else ""))
     return level
 
 
 def run_web_bench(base: str, levels: list[int], requests: int, *, pid: int | None = None, token: str | None = None,
-                  warmup: int = 1, log: Callable[[str], None] = print) -> dict[str, Any]:
+                  warmup: int = 1, log: Callable[[str], None] = print, mix: list[str] | None = None) -> dict[str, Any]:
     """Each level of concurrency in turn, ``requests`` requests each (after ``warmup`` passes of
     the mix by one client, so the first level is not the one that fills the caches)."""
+    chosen = mix or MIX
+
     async def main() -> dict[str, Any]:
         if warmup:
-            await _level(base, 1, warmup * len(MIX), None, token, MIX, lambda _: None)
-        results = [await _level(base, n, requests, pid, token, MIX, log) for n in levels]
-        return {"base": base, "mix": MIX, "targets": TARGETS, "levels": [asdict(r) for r in results],
+            await _level(base, 1, warmup * len(chosen), None, token, chosen, lambda _: None)
+        results = [await _level(base, n, requests, pid, token, chosen, log) for n in levels]
+        return {"base": base, "mix": chosen, "targets": TARGETS, "levels": [asdict(r) for r in results],
                 "verdict": verdict(results)}
 
     return asyncio.run(main())
@@ -161,13 +189,14 @@ def verdict(levels: list[Level]) -> str:
 
 def render_markdown(report: dict[str, Any]) -> str:
     lines = [f"Desk at {report['base']}, a mix of {len(report['mix'])} pages and answers", "",
-             "| clients | requests | p50 ms | p95 ms | p99 ms | max ms | req/s | errors | server RSS MB (first → last, max) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| clients | requests | p50 ms | p95 ms | p99 ms | max ms | req/s | errors | server CPU ms/req "
+             "| server RSS MB (first → last, max) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for lv in report["levels"]:
         rss = lv["rss_mb"]
         memory = f"{rss[0]} → {rss[-1]}, max {max(rss)}" if rss else "-"
         lines.append(f"| {lv['clients']} | {lv['requests']} | {lv['p50_ms']} | {lv['p95_ms']} | {lv['p99_ms']} | "
-                     f"{lv['max_ms']} | {lv['rps']} | {lv['errors']} | {memory} |")
+                     f"{lv['max_ms']} | {lv['rps']} | {lv['errors']} | {lv['server_cpu_ms'] or '-'} | {memory} |")
     lines += ["", report["verdict"] + f" (targets: p95 < {TARGETS['p95_ms']:g} ms, p99 < {TARGETS['p99_ms']:g} ms, "
               f"0 errors at {TARGETS['clients']} clients)"]
     for lv in report["levels"]:

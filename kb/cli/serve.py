@@ -40,20 +40,21 @@ def serve(
 
     if not 0 < port < 65536:
         raise fail(f"--port {port}: pick a port between 1 and 65535")
+    from kb.config import kb_home
+
+    accounts = Users(users or users_file(kb_home()))
+    editors = [u for u in accounts.load().values() if u.editor]
+    if (edit or private) and host not in LOCAL_HOSTS and not editors:
+        raise fail(f"refusing to listen on {host} with {'editing' if edit else '--private'} and no account in "
+                   f"{accounts.path}: add one with `kb users add NAME --editor`")
+    if host not in LOCAL_HOSTS and not private:
+        err.print(f"[yellow]warning:[/yellow] listening on {host}: other machines can read the KB"
+                  f"{' (writing needs an editor account)' if edit else ' (read-only, no authentication)'}",
+                  highlight=False, soft_wrap=True)
+    if edit and not editors:
+        err.print(f"[yellow]note:[/yellow] no editor in {accounts.path}: nobody can log in to review "
+                  "(kb users add NAME --editor)", highlight=False, soft_wrap=True)
     with opened() as k:
-        accounts = Users(users or users_file(k.settings.home))
-        listed = accounts.load()
-        editors = [u for u in listed.values() if u.editor]
-        if (edit or private) and host not in LOCAL_HOSTS and not editors:
-            raise fail(f"refusing to listen on {host} with {'editing' if edit else '--private'} and no account in "
-                       f"{accounts.path}: add one with `kb users add NAME --editor`")
-        if host not in LOCAL_HOSTS and not private:
-            err.print(f"[yellow]warning:[/yellow] listening on {host}: other machines can read the KB"
-                      f"{' (writing needs an editor account)' if edit else ' (read-only, no authentication)'}",
-                      highlight=False, soft_wrap=True)
-        if edit and not editors:
-            err.print(f"[yellow]note:[/yellow] no editor in {accounts.path}: nobody can log in to review "
-                      "(kb users add NAME --editor)", highlight=False, soft_wrap=True)
         from kb.engines.cypher import count_nodes
 
         nodes = k.read(count_nodes())[0]["n"]
@@ -64,7 +65,8 @@ def serve(
             err.print("[yellow]note:[/yellow] the KB is empty: run `kb load` first", highlight=False)
         options = {"row_cap": row_cap, "time_limit": time_limit, "editing": edit, "private": private,
                    "users": str(accounts.path), "review_dir": str(review_dir) if review_dir else None}
-        log = {"log_level": "warning" if state.quiet else "info", "access_log": not state.quiet}
+        # keep-alive longer than uvicorn's 5 s: a busy team's browsers and scripts reuse connections
+        log = {"log_level": "warning" if state.quiet else "info", "access_log": not state.quiet, "timeout_keep_alive": 30}
         if workers == 1:
             application = create_app(k, row_cap=row_cap, time_limit=time_limit, editing=edit, private=private,
                                      users=accounts.path, review_dir=review_dir)

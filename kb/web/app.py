@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
+from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb.errors import QueryError
 from kb.web.pages import Refused, page, problem, templates, visitor, web_dir
@@ -76,8 +78,7 @@ def create_app(k: KB, *, row_cap: int | None = None, time_limit: float | None = 
     app.state.auth = Auth(k.settings.home, users, private=private, editing=editing)
     app.state.review_dir = review_dir or k.settings.home / "reviewed"
 
-    app.middleware("http")(_headers)
-    app.middleware("http")(_private)
+    app.add_middleware(_Headers, fastapi=app)
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
     app.add_api_route("/vendor/{name}", _vendor, include_in_schema=False)
     questions.add_question_routes(app, desk.questions())
@@ -88,29 +89,47 @@ def create_app(k: KB, *, row_cap: int | None = None, time_limit: float | None = 
     return app
 
 
-async def _headers(request: Request, call_next: Any) -> Response:
-    response: Response = await call_next(request)
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.url.path.startswith("/static/"):
-        response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}"
-    else:
-        response.headers.setdefault("Cache-Control", "no-cache")
-    return response
+class _Headers:
+    """Security and cache headers on every response, and on a private desk nothing but the login
+    page for a visitor without an account (plain ASGI: no task or body copy per request)."""
 
+    def __init__(self, app: ASGIApp, fastapi: FastAPI):
+        self.app = app
+        self.fastapi = fastapi
 
-async def _private(request: Request, call_next: Any) -> Response:
-    """On a private desk, nothing but the login page for a visitor without an account."""
-    if request.app.state.auth.private and not request.url.path.startswith(PUBLIC_PATHS):
-        try:
-            v = visitor(request)
-        except Refused as exc:
-            return _refused(request, exc)
-        if v.user is None:
-            return _refused(request, Refused(401, "this desk is private: log in"))
-    response: Response = await call_next(request)
-    return response
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if self.fastapi.state.auth.private and not path.startswith(PUBLIC_PATHS):
+            request = Request(scope, receive)
+            try:
+                v = visitor(request)
+                refused = None if v.user is not None else Refused(401, "this desk is private: log in")
+            except Refused as exc:
+                refused = exc
+            if refused is not None:
+                await _refused(request, refused)(scope, receive, self._send(send, path))
+                return
+        await self.app(scope, receive, self._send(send, path))
+
+    @staticmethod
+    def _send(send: Send, path: str) -> Send:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+                                    ("Referrer-Policy", "no-referrer")):
+                    if name not in headers:
+                        headers[name] = value
+                if path.startswith("/static/"):
+                    headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}"
+                elif "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-cache"
+            await send(message)
+
+        return with_headers
 
 
 def _vendor(name: str) -> Response:

@@ -72,7 +72,10 @@ def call(desk: Desk, name: str, arguments: dict[str, Any]) -> tuple[Any, bool]:
             res = desk.cypher(str(arguments.get("statement", "")), arguments.get("params") or {})
             if res.error:
                 return {"error": res.error, "refused": res.refused}, True
-            return {"columns": res.columns, "rows": res.rows, "truncated": res.truncated}, False
+            out = {"columns": res.columns, "rows": res.rows, "truncated": res.truncated}
+            if res.truncated:
+                out["note"] = f"stopped reading at the row cap of {desk.row_cap}: more rows were not read"
+            return out, False
         answer = desk.ask(name, arguments)
         return {"rows": answer.rows, "notes": answer.notes}, False
     except KBError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -177,6 +178,29 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         return Response(html, status_code=status, media_type="text/html; charset=utf-8",
                         headers={"Cache-Control": "no-store"})
     return etagged(request, html, "text/html; charset=utf-8", status)
+
+
+def shared(request: Request, make: Callable[[], Response]) -> Response:
+    """A GET page or answer for anyone not logged in, cached whole by (address, graph version): the
+    same for every reader until a load or an accepted record changes the graph. A person's page
+    (logged in) and anything but a 200 are made each time."""
+    if request.method != "GET" or request.cookies.get(COOKIE) or "authorization" in request.headers:
+        return make()
+    d = desk(request)
+    key = (request.url.path, request.url.query, d.kb.graph_version())
+    hit = d.pages.get(key)
+    if hit is None:
+        response = make()
+        if response.status_code != 200 or not isinstance(response.body, bytes | memoryview):
+            return response
+        hit = (bytes(response.body), response.media_type or "", dict(response.headers))
+        d.pages.put(key, hit)
+    body, media_type, headers = hit
+    etag = headers.get("etag")
+    if etag and request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
+    headers = {k: v for k, v in headers.items() if k not in ("content-length", "content-type")}
+    return Response(body, media_type=media_type, headers=headers)
 
 
 def problem(request: Request, exc: KBError, fmt: str) -> Response:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from kb.errors import QueryError, ReadOnlyError
+from kb.errors import KBError, QueryError, ReadOnlyError
 from kb.queries.catalog import STRING_OR_COMMENT, Param, Question, catalog, used_params
 from kb.queries.resolve import ENTITY_TYPES, AmbiguousEntity, UnknownEntity
 from kb.schema import NODE_KEYS
@@ -69,6 +69,24 @@ class CypherResult:
     ms: float = 0.0
     error: str = ""
     refused: bool = False
+
+
+class Cache:
+    """A thread-safe LRU map (one per worker process) for answers and pages keyed by graph version."""
+
+    def __init__(self, size: int):
+        from cachetools import LRUCache
+
+        self._items: LRUCache[Any, Any] = LRUCache(maxsize=max(1, size))
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
 
 
 def entity_url(label: str, key: Any) -> str:
@@ -128,13 +146,11 @@ class Desk:
 
     def __init__(self, k: KB, *, row_cap: int | None = None, time_limit: float | None = None,
                  cache_size: int = CACHE_SIZE):
-        from cachetools import LRUCache
-
         self.kb = k
         self.row_cap = ROW_CAP if row_cap is None else row_cap
         self.time_limit = TIME_LIMIT if time_limit is None else time_limit
-        self._answers: LRUCache[tuple[str, str, str], Answer] = LRUCache(maxsize=max(1, cache_size))
-        self._lock = threading.Lock()
+        self.answers = Cache(cache_size)  # by (question, parameters, graph version)
+        self.pages = Cache(cache_size)  # whole pages for readers not logged in (kb.web.pages.shared)
 
     # ------------------------------------------------------------------ questions
 
@@ -187,17 +203,36 @@ class Desk:
         (question, parameters, graph version), so a load or an accepted record is seen at once."""
         q = self.question(name)
         key = (q.name, json.dumps(params, sort_keys=True, default=str), self.kb.graph_version())
-        with self._lock:
-            hit = self._answers.get(key)
+        hit: Answer | None = self.answers.get(key)
         if hit is not None:
             return hit
         t0 = time.perf_counter()
-        rows, notes = self.kb.answer(q.name, dict(params), timeout=self.time_limit)
+        try:
+            rows, notes = self.kb.answer(q.name, dict(params), timeout=self.time_limit)
+        except KBError:
+            if self.empty(key[2]):  # "no country 'Japan'" on an empty graph misleads: say what is wrong
+                raise QueryError(self.empty_message()) from None
+            raise
+        if not rows and self.empty(key[2]):
+            raise QueryError(self.empty_message())
         ms = (time.perf_counter() - t0) * 1000
         answer = Answer(q, dict(params), rows, [c.name for c in q.columns], notes, ms, dict(params), version=key[2])
-        with self._lock:
-            self._answers[key] = answer
+        self.answers.put(key, answer)
         return answer
+
+    def empty(self, version: str) -> bool:
+        """Whether the graph holds no node at all (asked once per graph version)."""
+        key = ("empty", version)
+        found: bool | None = self.answers.get(key)
+        if found is None:
+            from kb.engines.cypher import count_nodes
+
+            found = not self.kb.read(count_nodes())[0]["n"]
+            self.answers.put(key, found)
+        return found
+
+    def empty_message(self) -> str:
+        return f"the KB at {self.kb.backend.location} is empty: load it with `kb load` (and check KB_HOME or --uri)"
 
     # ------------------------------------------------------------------ pictures
 
@@ -323,7 +358,6 @@ class Desk:
         """One read-only statement: writes are refused before they run (the console's rule),
         at most ``row_cap`` rows come back, the engine stops it after ``time_limit`` seconds."""
         from kb.config import mask
-        from kb.errors import KBError
 
         res = CypherResult(statement)
         # comments out (strings stay): what is left is the statement the engine gets

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from kb.errors import KBError
-from kb.web.pages import desk, etagged, page, problem
+from kb.web.pages import desk, etagged, page, problem, shared
 
 router = APIRouter()
 
@@ -16,6 +16,10 @@ router = APIRouter()
 @router.get("/e/{label}/{key:path}", tags=["entities"],
             summary="An entity: properties, relationships by type, sources (add .json for JSON)")
 def entity_page(request: Request, label: str, key: str) -> Response:
+    return shared(request, lambda: _entity(request, label, key))
+
+
+def _entity(request: Request, label: str, key: str) -> Response:
     fmt = "html"
     if key.endswith(".json"):
         key, fmt = key[: -len(".json")], "json"

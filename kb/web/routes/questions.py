@@ -13,7 +13,7 @@ from kb.errors import KBError
 from kb.queries.catalog import Question
 from kb.queries.resolve import AmbiguousEntity, UnknownEntity
 from kb.rows import RowModel, to_csv, to_json
-from kb.web.pages import desk, etagged, page, problem
+from kb.web.pages import desk, etagged, page, problem, shared
 from kb.web.service import Answer, Desk, NotFound, entity_url, param_schema
 
 router = APIRouter()
@@ -21,13 +21,16 @@ router = APIRouter()
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def index(request: Request) -> Response:
-    return page(request, "index.html", groups=desk(request).groups(), title="Rare Earth KB")
+    return shared(request, lambda: page(request, "index.html", groups=desk(request).groups(), title="Rare Earth KB"))
 
 
 @router.get("/api/entities", summary="Entities whose name, alias or key matches q")
 def entities(request: Request, q: str = "", kind: str = "Entity", limit: int = 10) -> Response:
-    found = desk(request).search(q, kind, max(1, min(limit, 50))) if q.strip() else []
-    return etagged(request, json.dumps(found, ensure_ascii=False), "application/json")
+    def make() -> Response:
+        found = desk(request).search(q, kind, max(1, min(limit, 50))) if q.strip() else []
+        return etagged(request, json.dumps(found, ensure_ascii=False), "application/json")
+
+    return shared(request, make)
 
 
 @router.get("/search", response_class=HTMLResponse, include_in_schema=False)
@@ -45,6 +48,10 @@ def search(request: Request, q: str = "") -> Response:
 
 
 def answer(request: Request, name: str, fmt: str) -> Response:
+    return shared(request, lambda: _answer(request, name, fmt))
+
+
+def _answer(request: Request, name: str, fmt: str) -> Response:
     d = desk(request)
     items = list(request.query_params.multi_items())
     try:

@@ -30,7 +30,7 @@ def queue(request: Request, done: str = "") -> Response:
 
 
 @router.get("/review/{claim}", response_class=HTMLResponse, include_in_schema=False)
-def claim_page(request: Request, claim: str, kind: str = "event") -> Response:
+def claim_page(request: Request, claim: str, kind: str = "") -> Response:
     require_editor(request)
     return _claim(request, claim, kind)
 
@@ -43,9 +43,12 @@ def _claim(request: Request, claim: str, kind: str, error: str = "", values: dic
         merge_into = {k: review.records(d.kb, k) for k in view["kinds"]}
     except KBError as exc:
         return page(request, "error.html", 404, message=str(exc), suggestions=[], code=404, link=False)
+    if kind not in view["kinds"]:  # the kind the claim suggests: a measure's cue, else an event
+        kind = str(view["claim"].get("kind") or ("measure" if view["claim"].get("cue") == "measure" else "event"))
+        kind = kind if kind in view["kinds"] else "event"
     if values is not None and kind in view["suggested"]:
         view["suggested"][kind] = values
-    return page(request, "claim.html", status, form=True, v=view, kind=kind if kind in view["kinds"] else "event",
+    return page(request, "claim.html", status, form=True, v=view, kind=kind,
                 error=error, merge_into=merge_into, title=f"Review {claim}")
 
 
