@@ -87,6 +87,9 @@ def test_bulk_keeps_every_value_and_type_when_rows_of_a_label_differ(empty_kb):
         rels = empty_kb.read("MATCH (a)-[r]->(b) RETURN type(r) AS t, a.iso3 AS a, b.id AS b, properties(r) AS p ORDER BY b")
         return [*nodes, *rels]
 
+    reason = empty_kb.backend.bulk_unavailable()
+    if reason:  # a Neo4j not started under this process's KB_HOME (tests/engines.py moves KB_HOME)
+        pytest.skip(reason)
     write_rows(empty_kb.backend, rows)
     want = graph()
     assert {"label": "Source", "p": {"id": "s-text", "n": "3", "tags": ["a", "b,c"]}} in want
