@@ -27,16 +27,66 @@ this year, the Ministry said. Japan said the quota would hurt its <script>steal(
 """
 
 
-def arrive(k, folder: Path, text: str = ARTICLE, name: str = "2026-03-02-china-quotas.txt") -> str:  # noqa: ANN001
-    """An article reaches the review queue: today through `kb ingest`'s pipeline; the lead swaps
-    this for `kb watch` fetching it from a local feed server. Returns the article's Source id."""
-    from kb.ingest import ingest
+def _article_page(text: str) -> tuple[str, str, bytes]:
+    """The article as a publisher's page: (title, date, HTML); its text escaped as a CMS would."""
+    import html as h
 
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    report = ingest(k, [path], publisher="Test Wire")
-    return str(report.as_dict()["articles"][0]["id"])
+    title, date, *body = text.strip().split("\n")
+    paras = "".join(f"<p>{h.escape(p.replace(chr(10), ' '))}</p>" for p in "\n".join(body).strip().split("\n\n"))
+    page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>{h.escape(title)}</title>'
+            f'<meta property="article:published_time" content="{date}T06:00:00+00:00"></head><body><main><article>'
+            f'<h1>{h.escape(title)}</h1><div class="entry-content">{paras}</div></article></main></body></html>')
+    return title, date, page.encode()
+
+
+def arrive(k, folder: Path, text: str = ARTICLE, name: str = "2026-03-02-china-quotas.txt") -> str:  # noqa: ANN001
+    """An article reaches the review queue as it does in a newsroom: `kb watch` reads a publisher's
+    RSS feed on a local server (127.0.0.1), fetches the page and sends it through the ingest
+    pipeline. Returns the article's Source id."""
+    import html as h
+    import threading
+    from datetime import UTC, datetime
+    from email.utils import format_datetime
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from kb.ingest.watch import WatchConfig, watch
+
+    title, date, page = _article_page(text)
+    slug = name.rsplit(".", 1)[0]
+    routes: dict[str, tuple[str, bytes]] = {f"/news/{slug}/": ("text/html; charset=UTF-8", page)}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            ctype, body = routes.get(self.path, ("text/plain", b""))
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    when = format_datetime(datetime.fromisoformat(date + "T06:00:00").replace(tzinfo=UTC))
+    routes["/feed/"] = ("application/rss+xml; charset=UTF-8", (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test Wire</title>'
+        f"<link>{base}/</link><description>news</description><item><title>{h.escape(title)}</title>"
+        f"<link>{base}/news/{slug}/</link><pubDate>{when}</pubDate><description>rare earths</description>"
+        "</item></channel></rss>").encode())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cfg = WatchConfig.model_validate({
+            "user_agent": "rare-earth-kb-tests (desk)", "per_host_seconds": 0, "timeout_seconds": 30, "min_words": 20,
+            "feed": [{"name": "test-wire", "url": f"{base}/feed/", "publisher": "Test Wire", "kind": "rss"}]})
+        folder.mkdir(parents=True, exist_ok=True)
+        report = watch(k, cfg, state_dir=folder / "watch")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert report.articles, f"kb watch ingested nothing: {[(x.outcome, x.detail) for x in report.lines]}"
+    return report.articles[0]
 
 
 def make_app(k, tmp: Path, **options):  # noqa: ANN001, ANN201
