@@ -28,7 +28,8 @@ EXPECTED_QUESTIONS = {
     "technology_exposure", "disputes", "dispute_timeline", "agreements", "alternative_suppliers",
     "export_restrictions", "connection_paths", "timeline", "sources_for", "search",
     "articles_mentioning", "co_mentions", "import_dependence", "figure_vintages", "exposure",
-    "restriction_impact", "prices", "import_reliance", "import_sources", "china_quotas",
+    "restriction_impact", "prices", "import_reliance", "import_sources", "china_quotas", "supply_chain",
+    "chokepoints",
 }
 
 
