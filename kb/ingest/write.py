@@ -176,5 +176,7 @@ def ingest(kb: Any, paths: Iterable[str | Path], title: str | None = None, date:
             id=sid, file=article.file, title=article.title, date=article.date, publisher=article.publisher,
             chars=len(article.text), boilerplate_lines=len(article.boilerplate),
             mentions=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))), claims=len(claims)))
+    if not dry_run and articles:
+        kb.bump_version()  # the desk's cached answers (articles_mentioning, co_mentions...) are read anew
     report.seconds = time.perf_counter() - t0
     return report
