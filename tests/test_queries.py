@@ -38,7 +38,7 @@ def latest_figures(stage: str = "mining") -> dict[tuple[str, int], Any]:
     dates = source_dates()
     best: dict[tuple[str, int], Any] = {}
     for p in records()["Production"]:
-        if p.stage != stage:
+        if p.stage != stage or p.basis:  # a historical series (DS140) is no edition's country table
             continue
         k = (p.iso3, p.year)
         rank = (dates[p.sources[0]], p.sources[0])

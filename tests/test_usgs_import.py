@@ -363,6 +363,8 @@ def test_every_bundled_source_has_a_tier_and_stats_report_the_tiers(loaded_kb):
     assert st["sourced_share"] == 1.0
     assert sum(st["figure_tier_share"].values()) == pytest.approx(1.0)
     flagged = sum(r.get("second_hand", "false") == "true" for f in DATA.glob("*.csv") for r in _rows(f))
+    flagged += sum(bool(r.get("second_hand")) for f in DATA.glob("*.yaml")  # facility figures (supply chain)
+                   for r in (yaml.safe_load(f.read_text()) or {}).get("facility_figures") or [])
     assert st["figure_tier_share"]["official"] > 0.9 and st["second_hand_figures"] == flagged
     assert sum(st["figures_by_tier"].values()) == st["figures"]
 

@@ -97,7 +97,7 @@ def test_bad_parameters_are_400_with_the_query_error(client):
     r = client.get("/q/top_producers.json?year=2011&stage=digging")
     assert r.status_code == 400 and "one of 'mining'" in r.json()["error"]
     r = client.get("/q/alternative_suppliers.json?importer=Japn&symbol=Dy")
-    assert r.status_code == 400 and r.json()["suggestions"] == ["Japan"]
+    assert r.status_code == 400 and r.json()["suggestions"][0] == "Japan"
     r = client.get("/q/alternative_suppliers.csv?importer=Japn&symbol=Dy")
     assert r.status_code == 400 and "no country 'Japn'" in r.text
     r = client.get("/q/top_producers?year=abc")
