@@ -129,9 +129,13 @@ def engine_named(request: pytest.FixtureRequest, name: str) -> Engine:
 
 
 @pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> Engine:
-    """Each engine in turn (the test decides what content it needs)."""
-    return engine_named(request, request.param)
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """Each engine in turn (the test decides what content it needs); KB_HOME is the engine's for
+    the test (the embedded server's home, or where the local Neo4j's state file is)."""
+    e = engine_named(request, request.param)
+    if e.home:
+        monkeypatch.setenv("KB_HOME", e.home)
+    return e
 
 
 @pytest.fixture

@@ -166,6 +166,9 @@ class Engine:
     options: dict[str, str] = field(default_factory=dict)
     skip_reason: str | None = None
     content: str = "unknown"  # "empty", "bundled" or "unknown"
+    #: the KB_HOME a test on this engine runs with: the embedded server's, or the one holding the
+    #: local Neo4j's state file (so `kb.engines.neo4j_local` finds the server, as for a user)
+    home: str | None = None
     _kb: KB | None = None
     _stop: list = field(default_factory=list)
 
@@ -227,7 +230,7 @@ class Engines:
     def _start(self, name: str) -> Engine:
         if name == "embedded":
             home = self.tmp / "home"  # the CLI reaches it through kb_command (KB_HOME in its environment)
-            return Engine("embedded", None, {"home": str(home), "graph": "kb_test"})
+            return Engine("embedded", None, {"home": str(home), "graph": "kb_test"}, home=str(home))
         return self._start_neo4j()
 
     def _start_neo4j(self) -> Engine:
@@ -254,7 +257,7 @@ class Engines:
                 uri = neo4j_local.start(port=port, http_port=free_port(), data_dir=self.tmp / f"neo4j-{port}")
         except Exception as exc:  # noqa: BLE001 - reported as the skip/fail reason
             return Engine("neo4j", skip_reason=f"could not start a local Neo4j: {exc}")
-        e = Engine("neo4j", uri, {})
+        e = Engine("neo4j", uri, {}, home=str(home))
 
         def stop() -> None:
             with kb_home(home):

@@ -329,6 +329,18 @@ LONG_WRITE = ("UNWIND range(1, 20000) AS i CREATE (:Lost {i: i}) WITH count(*) A
               "RETURN c, count(lost_write_j) AS n")
 
 
+def _unread(sock: socket.socket) -> int:
+    """Bytes written to a unix socket that its peer has not read yet (SIOCOUTQ)."""
+    import fcntl
+    import struct
+    import termios
+
+    try:
+        return int(struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0])
+    except OSError:
+        return 0
+
+
 class DroppingProxy:
     """A TCP proxy in front of a server (Neo4j's Bolt port, the embedded FalkorDB's unix
     socket) that can cut every connection at once, whatever is running on it."""
@@ -340,6 +352,8 @@ class DroppingProxy:
         self.socks: list[socket.socket] = []
         self.lock = threading.Lock()
         self.dropped = 0
+        self.markers: dict[bytes, threading.Event] = {}
+        self.ups: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -355,14 +369,29 @@ class DroppingProxy:
                 upstream = socket.create_connection(("127.0.0.1", self.target))
             with self.lock:
                 self.socks += [client, upstream]
+                self.ups.append(upstream)
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pump(a: socket.socket, b: socket.socket) -> None:
+    def sent(self, marker: str) -> threading.Event:
+        """Set once bytes containing ``marker`` went upstream."""
+        with self.lock:
+            return self.markers.setdefault(marker.encode(), threading.Event())
+
+    def upstreams(self) -> list[socket.socket]:
+        with self.lock:
+            return list(self.ups)
+
+    def _pump(self, a: socket.socket, b: socket.socket) -> None:
+        tail = b""
         try:
             while data := a.recv(65536):
                 b.sendall(data)
+                seen, tail = tail + data, (tail + data)[-64:]
+                with self.lock:
+                    for m, ev in self.markers.items():
+                        if b in self.ups and m in seen:
+                            ev.set()
         except OSError:
             pass
         finally:
@@ -371,9 +400,19 @@ class DroppingProxy:
                     s.shutdown(socket.SHUT_RDWR)
 
     def drop_when_running(self, engine: Engine, marker: str) -> threading.Thread:
-        """In a thread: cut every connection once the server runs a statement containing ``marker``."""
+        """In a thread: cut every connection once the server runs a statement containing ``marker``
+        (Neo4j: SHOW TRANSACTIONS lists it; FalkorDB: GRAPH.INFO lists a running read, but a write
+        holds the server until it is done, so there: once the server has read the whole statement
+        from the proxy's socket)."""
         def cut() -> None:
-            wait_running(engine, marker)
+            if isinstance(self.target, Path) and "write" in marker:
+                assert self.sent(marker).wait(HANG), f"{marker} never went through the proxy"
+                deadline = time.monotonic() + HANG
+                while any(_unread(s) for s in self.upstreams()):
+                    assert time.monotonic() < deadline, "the server never read the statement"
+                    time.sleep(0.01)
+            else:
+                wait_running(engine, marker)
             self.drop_all()
 
         t = threading.Thread(target=cut, daemon=True)
@@ -388,6 +427,7 @@ class DroppingProxy:
                 s.close()
             self.dropped += len(self.socks) // 2
             self.socks.clear()
+            self.ups.clear()
 
     def close(self) -> None:
         self.server.close()
