@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from kb.engines import Backend
+from kb.engines import Backend, cypher
 from kb.schema import FIGURE_LABELS, NODE_KEYS
 
 #: tiers from the most to the least authoritative; a figure counts under its best source's tier
@@ -50,11 +50,8 @@ def _key(labels: list[str], props: dict[str, Any]) -> str:
 
 
 def graph_stats(backend: Backend) -> dict[str, Any]:
-    nodes = backend.read("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props")
-    rels = backend.read(
-        "MATCH (a)-[r]->(b) RETURN type(r) AS type, labels(a) AS al, properties(a) AS ap, "
-        "labels(b) AS bl, properties(b) AS bp, properties(r) AS props"
-    )
+    nodes = backend.read(cypher.every_node())
+    rels = backend.read(cypher.every_relationship())
     by_label: dict[str, int] = {}
     by_type: dict[str, int] = {}
     total = 0

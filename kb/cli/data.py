@@ -87,6 +87,7 @@ def doctor(fmt: FormatOpt = Format.table) -> None:
     """
     import kb
     from kb.config import Settings
+    from kb.engines import cypher
 
     settings = Settings.from_env(state.uri)
     report: dict[str, Any] = {"backend": settings.describe(), "python": sys.version.split()[0], "kb": kb.__version__}
@@ -95,11 +96,11 @@ def doctor(fmt: FormatOpt = Format.table) -> None:
         with kb.connect(state.uri) as k:
             report["engine"] = k.engine
             report["version"] = k.version()
-            counts = k.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+            counts = k.read(cypher.count_nodes())[0]["n"]
             report["nodes"] = counts
             if counts:
-                s = k.read("MATCH (e:Element) RETURN count(e) AS e")[0]["e"]
-                p = k.read("MATCH (p:Production) RETURN count(p) AS p")[0]["p"]
+                s = k.read(cypher.count_label("Element"))[0]["n"]
+                p = k.read(cypher.count_label("Production"))[0]["n"]
                 report["elements"], report["production_figures"] = s, p
                 if s != 17:
                     problems.append(f"{s} elements where 17 are expected: run `kb load`")

@@ -156,6 +156,28 @@ def count_nodes() -> str:
     return "MATCH (n) RETURN count(n) AS n"
 
 
+def count_label(label: str) -> str:
+    """How many nodes of one label of the schema (``n``)."""
+    return f"MATCH (n:`{_label(label)}`) RETURN count(n) AS n"
+
+
+def every_node() -> str:
+    """Every node: its labels and properties (``labels``, ``props``), for the graph's statistics."""
+    return "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+
+
+def every_relationship() -> str:
+    """Every relationship with its two ends (``type``, ``al``, ``ap``, ``bl``, ``bp``, ``props``)."""
+    return ("MATCH (a)-[r]->(b) RETURN type(r) AS type, labels(a) AS al, properties(a) AS ap, "
+            "labels(b) AS bl, properties(b) AS bp, properties(r) AS props")
+
+
+def production_years() -> str:
+    """The years with production figures of one ``$stage`` in an edition's table (``y``); the
+    historical series (DS140, ``basis`` set) left out."""
+    return "MATCH (p:Production {stage: $stage}) WHERE p.basis IS NULL RETURN DISTINCT p.year AS y"
+
+
 def count_relationships() -> str:
     """How many relationships (``n``)."""
     return "MATCH ()-[r]->() RETURN count(r) AS n"

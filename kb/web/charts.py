@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kb.engines import cypher
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -147,9 +149,7 @@ def _concentration(k: KB, params: Mapping[str, Any], rows: Rows) -> Figure | Non
     """The HHI of every year with figures for the stage asked, the year asked marked: one
     question per year (supply_concentration), as `kb plot concentration` does."""
     stage = str(params.get("stage") or "mining")
-    years = sorted({r["y"] for r in k.read("MATCH (p:Production {stage: $stage}) WHERE p.basis IS NULL "
-                                             "RETURN DISTINCT p.year AS y",
-                                             {"stage": stage}) if isinstance(r["y"], int)})
+    years = sorted({r["y"] for r in k.read(cypher.production_years(), {"stage": stage}) if isinstance(r["y"], int)})
     pts: list[tuple[int, float]] = []
     for y in years:
         got = k.ask("supply_concentration", {"year": y, "stage": stage}).to_dicts()
