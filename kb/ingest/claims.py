@@ -269,6 +269,41 @@ def _kind(unit: str, sentence: str, m: re.Match[str]) -> str:
     return "investment"
 
 
+def _sentence_year(sentence: str, article_date: str) -> int | None:
+    """The one year a sentence names, or the one its words point to ("last year"), else None."""
+    years = [int(y.group("num")) for y in _YEAR.finditer(sentence)]
+    year = years[0] if len(set(years)) == 1 else None
+    for phrase, delta in _RELATIVE_YEAR.items():
+        if year is None and phrase in sentence.lower():
+            year = int(article_date[:4]) + delta
+    return year
+
+
+def _figure(m: re.Match[str], qkind: str, sentence: str, dollar: str | None,
+            taken: list[tuple[int, int]]) -> tuple[float, float | None, str, dict[str, Any]]:
+    """A quantity's value (and upper bound of a range), its unit and the props it adds (an
+    assumed currency); a price's "/kg" is added to ``taken``."""
+    mult = (m.groupdict().get("mult") or m.groupdict().get("unit") or "").lower()
+    factor = _MULT.get(mult, 1.0)
+    value = float(m.group("num").replace(",", "")) * factor
+    high = (float(m.group("num2").replace(",", "")) * factor) if m.groupdict().get("num2") else None
+    props: dict[str, Any] = {}
+    if qkind == "money":
+        cur = m.group("cur").lower()
+        unit = _CURRENCY.get(cur, m.group("cur"))
+        if cur == "$" and dollar:
+            unit, props["currency_assumed"] = dollar, True
+        per_kg = _PER_KG.match(sentence, m.end())
+        if per_kg:
+            unit += "/kg"
+            taken.append((m.end(), per_kg.end()))
+    else:
+        unit = qkind
+    if qkind == "t" and (_PER_YEAR_BEFORE.search(sentence[: m.start()]) or _PER_YEAR_AFTER.match(sentence, m.end())):
+        unit = "t/y"
+    return value, high, unit, props
+
+
 def candidate_claims(article: Article, source_id: str, mentions: list[Mention],
                      lexicon: Lexicon | None = None) -> list[dict[str, Any]]:
     """Figures (tonnes, tonnes a year, percentages, money, prices) in sentences about an entity,
@@ -290,11 +325,7 @@ def candidate_claims(article: Article, source_id: str, mentions: list[Mention],
                 continue
             cands = _candidates(sentence, s_start, in_sentence, ctx)
             about_all = {mention.entity for mention in in_sentence} | {c.entity for c in cands}
-            years = [int(y.group("num")) for y in _YEAR.finditer(sentence)]
-            year = years[0] if len(set(years)) == 1 else None
-            for phrase, delta in _RELATIVE_YEAR.items():
-                if year is None and phrase in sentence.lower():
-                    year = int(article.date[:4]) + delta
+            year = _sentence_year(sentence, article.date)
             found = len(rows)
             noise = _MARKET_NOISE.search(sentence) is not None
             taken: list[tuple[int, int]] = []
@@ -313,25 +344,7 @@ def candidate_claims(article: Article, source_id: str, mentions: list[Mention],
                         continue  # "A$400m ($257m)": the same sum in another currency
                 if noise:
                     continue
-                mult = (m.groupdict().get("mult") or m.groupdict().get("unit") or "").lower()
-                factor = _MULT.get(mult, 1.0)
-                value = float(m.group("num").replace(",", "")) * factor
-                high = (float(m.group("num2").replace(",", "")) * factor) if m.groupdict().get("num2") else None
-                props: dict[str, Any] = {}
-                if qkind == "money":
-                    cur = m.group("cur").lower()
-                    unit = _CURRENCY.get(cur, m.group("cur"))
-                    if cur == "$" and dollar:
-                        unit, props["currency_assumed"] = dollar, True
-                    per_kg = _PER_KG.match(sentence, m.end())
-                    if per_kg:
-                        unit += "/kg"
-                        taken.append((m.end(), per_kg.end()))
-                else:
-                    unit = qkind
-                if qkind == "t" and (_PER_YEAR_BEFORE.search(sentence[: m.start()])
-                                     or _PER_YEAR_AFTER.match(sentence, m.end())):
-                    unit = "t/y"
+                value, high, unit, props = _figure(m, qkind, sentence, dollar, taken)
                 kind = _kind(unit, sentence, m)
                 subject = _subject(kind, cands, sentence, m.start(), lexicon)
                 if (subject is not None and subject.entity[0] == "Organisation" and ctx.company
