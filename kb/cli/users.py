@@ -55,13 +55,19 @@ def add(
 @users_app.command("password")
 def password(name: Annotated[str, typer.Argument()],
              password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False, file: FileOpt = None) -> None:
-    """Set an account's password."""
+    """Set an account's password.
+
+    Example: kb users password alice        (or: printf '%s' "$PW" | kb users password alice --password-stdin)
+    """
     _users(file).set_password(name, _password(password_stdin))
 
 
 @users_app.command("remove")
 def remove(name: Annotated[str, typer.Argument()], file: FileOpt = None) -> None:
-    """Remove an account (its API tokens stop working; its sessions end at their next request)."""
+    """Remove an account (its API tokens stop working; its sessions end at their next request).
+
+    Example: kb users remove bob
+    """
     _users(file).remove(name)
 
 
@@ -76,6 +82,9 @@ def token(name: Annotated[str, typer.Argument()], file: FileOpt = None) -> None:
 
 @users_app.command("list")
 def list_users(file: FileOpt = None) -> None:
-    """The accounts: name, roles, number of API tokens."""
+    """The accounts: name, roles, number of API tokens.
+
+    Example: kb users list
+    """
     for u in _users(file).load().values():
         out.print(f"{u.name}\t{','.join(u.roles) or '-'}\t{len(u.tokens)} token(s)", highlight=False)
