@@ -8,34 +8,18 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from kb.engines.base import free_port
 from tests.desk import EDITOR, EDITOR_PASSWORD, arrive
-from tests.engines import kb_command
-from tests.test_web import CHROMIUM, CHROMIUM_ARGS
+from tests.test_web import CHROMIUM, CHROMIUM_ARGS, _serve
 
 
 def _serve_desk(engine, port: int, users: Path, review_dir: Path) -> subprocess.Popen:  # noqa: ANN001
-    args, env = kb_command(engine)
-    proc = subprocess.Popen([*args, "serve", "--port", str(port), "--edit", "--users", str(users),
-                             "--review-dir", str(review_dir)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"kb serve exited: {proc.stderr.read() if proc.stderr else ''}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise AssertionError("kb serve did not answer within 90 s")
+    """`kb serve --edit` with these accounts, returned once it answers (test_web's `_serve`)."""
+    return _serve(engine, port, "--edit", "--users", str(users), "--review-dir", str(review_dir))
 
 
 @pytest.fixture
