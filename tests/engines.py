@@ -80,7 +80,8 @@ def running(engine: Engine, marker: str) -> list[str]:
     from kb.engines import embedded
 
     with redis.Redis(unix_socket_path=str(embedded.paths(Path(engine.options["home"]))["socket"])) as r:
-        queries = r.execute_command("GRAPH.INFO", "RunningQueries")[1]
+        info = r.execute_command("GRAPH.INFO")  # running queries, then those waiting for a thread
+    queries = [q for section in info[1::2] if isinstance(section, list) for q in section]
     return [str(q) for q in queries if marker in str(q)]
 
 
@@ -93,6 +94,17 @@ def wait_running(engine: Engine, marker: str, timeout: float = HANG) -> list[str
         assert time.monotonic() < deadline, f"no statement with {marker!r} started within {timeout} s"
         time.sleep(0.05)
     return found
+
+
+def wait_finished(engine: Engine, marker: str, timeout: float = HANG) -> None:
+    """Wait until the server neither runs nor queues a statement containing ``marker`` (on FalkorDB
+    GRAPH.INFO itself waits while a write holds the server)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while running(engine, marker):
+        assert time.monotonic() < deadline, f"a statement with {marker!r} still ran after {timeout} s"
+        time.sleep(0.05)
 
 
 def terminate(engine: Engine, ids: list[str]) -> None:
