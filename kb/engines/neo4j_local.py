@@ -520,39 +520,9 @@ def start(
             return str(state.get("uri") or _uri(port)) if state else _uri(port)
         if state:
             _remove_state(port)  # stale: process is gone
-        if not is_installed():
-            raise Neo4jLocalError(f"Neo4j jars missing in {_lib_dir()}: run `kb neo4j install`")
-        java, version = _java()
-        if not _port_free(port):
-            raise Neo4jLocalError(f"port {HOST}:{port} is busy (another Neo4j or another program)")
-        if http_port > 0 and not _port_free(http_port):
-            raise Neo4jLocalError(f"HTTP port {HOST}:{http_port} is busy (pick another http_port, or 0 to disable)")
-
-        data = Path(data_dir).expanduser() if data_dir else _default_data_dir(port)
-        data = data.resolve()
-        (data / "logs").mkdir(parents=True, exist_ok=True)
-        log_path = data / "logs" / "launcher.log"
-        cds = _cds_archive(java, version)
-        extra = [f"-XX:SharedArchiveFile={cds}"] if _cds_enabled() and cds.is_file() else []
-        cmd = _launch_cmd(java, heap, port, http_port, data, extra)
-        env = dict(os.environ)
-        env.pop(PASSWORD_ENV, None)
-        if password:
-            env[PASSWORD_ENV] = password
-        with open(log_path, "ab") as log:
-            log.write(f"\n--- kb.engines.neo4j_local start {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
-            log.flush()
-            log_offset = log.tell()
-            proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=str(data),
-                env=env,
-                start_new_session=True,
-                close_fds=True,
-            )
+        java, version = _ready_to_launch(port, http_port)
+        data = (Path(data_dir).expanduser() if data_dir else _default_data_dir(port)).resolve()
+        proc, log_path, log_offset = _launch(java, version, port, http_port, data, heap, password)
         _CHILDREN[proc.pid] = proc
         uri = _uri(port)
         _write_state(
@@ -576,6 +546,50 @@ def start(
             _remove_state(port)
             raise
         return uri
+
+
+def _ready_to_launch(port: int, http_port: int) -> tuple[str, str]:
+    """The Java to run and its `-version` text, once the jars are installed and the ports are free;
+    `Neo4jLocalError` saying what is missing or busy otherwise."""
+    if not is_installed():
+        raise Neo4jLocalError(f"Neo4j jars missing in {_lib_dir()}: run `kb neo4j install`")
+    java, version = _java()
+    if not _port_free(port):
+        raise Neo4jLocalError(f"port {HOST}:{port} is busy (another Neo4j or another program)")
+    if http_port > 0 and not _port_free(http_port):
+        raise Neo4jLocalError(f"HTTP port {HOST}:{http_port} is busy (pick another http_port, or 0 to disable)")
+    return java, version
+
+
+def _launch(java: str, version: str, port: int, http_port: int, data: Path, heap: str,
+            password: str | None) -> tuple[subprocess.Popen[bytes], Path, int]:
+    """Start the server process in its own session, its output appended to ``data/logs/launcher.log``
+    (the initial password passed through the environment only); the process, the log and where
+    this start's lines begin in it."""
+    (data / "logs").mkdir(parents=True, exist_ok=True)
+    log_path = data / "logs" / "launcher.log"
+    cds = _cds_archive(java, version)
+    extra = [f"-XX:SharedArchiveFile={cds}"] if _cds_enabled() and cds.is_file() else []
+    cmd = _launch_cmd(java, heap, port, http_port, data, extra)
+    env = dict(os.environ)
+    env.pop(PASSWORD_ENV, None)
+    if password:
+        env[PASSWORD_ENV] = password
+    with open(log_path, "ab") as log:
+        log.write(f"\n--- kb.engines.neo4j_local start {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
+        log.flush()
+        log_offset = log.tell()
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=str(data),
+            env=env,
+            start_new_session=True,
+            close_fds=True,
+        )
+    return proc, log_path, log_offset
 
 
 def _mb(size: str) -> int:

@@ -318,66 +318,103 @@ def candidate_claims(article: Article, source_id: str, mentions: list[Mention],
     for b_start, b_end in article.blocks:
         for s_start, s_end in _sentences(article.text, b_start, b_end):
             in_sentence = [m for m in mentions if s_start <= m.start < s_end]
-            sentence = article.text[s_start:s_end]
+            text = article.text[s_start:s_end]
             if b_end <= article.body_start:  # the title: context only
                 for mention in in_sentence:
                     ctx.saw(mention.entity)
                 continue
-            cands = _candidates(sentence, s_start, in_sentence, ctx)
-            about_all = {mention.entity for mention in in_sentence} | {c.entity for c in cands}
-            year = _sentence_year(sentence, article.date)
+            cands = _candidates(text, s_start, in_sentence, ctx)
+            sentence = _Sentence(text, s_start, cands, {mention.entity for mention in in_sentence}
+                                 | {c.entity for c in cands}, article.date)
             found = len(rows)
-            noise = _MARKET_NOISE.search(sentence) is not None
-            taken: list[tuple[int, int]] = []
-            last_money_end = -10
-            hits: list[tuple[int, str, re.Match[str]]] = []
-            for qkind, pattern in _QUANTITIES:
-                hits += [(m.start(), qkind, m) for m in pattern.finditer(sentence)]
-            for _, qkind, m in sorted(hits, key=lambda h: h[0]):
-                if any(m.start() < e and s < m.end() for s, e in taken):
-                    continue
-                taken.append((m.start(), m.end()))
-                if qkind == "money":
-                    converted = re.fullmatch(r"\s*\(\s*", sentence[last_money_end:m.start()]) is not None
-                    last_money_end = m.end()
-                    if converted:
-                        continue  # "A$400m ($257m)": the same sum in another currency
-                if noise:
-                    continue
-                value, high, unit, props = _figure(m, qkind, sentence, dollar, taken)
-                kind = _kind(unit, sentence, m)
-                subject = _subject(kind, cands, sentence, m.start(), lexicon)
-                if (subject is not None and subject.entity[0] == "Organisation" and ctx.company
-                        and not _is_company(lexicon, subject.entity[1])
-                        and kind in ("price", "production", "capacity", "finance", "investment")):
-                    # a ministry's price floor, a government's figure for a plant: the company the article is about
-                    subject = _Candidate(m.start(), ("Organisation", ctx.company), "the article's company")
-                if subject is None:
-                    continue
-                q = _QUALIFIER.search(sentence[: m.start()])
-                offset = s_start + m.start()
-                props |= {
-                    "text": " ".join(sentence.split()), "quantity": value, "unit": unit, "high": high,
-                    "match": m.group(0), "offset": offset, "year": year, "becomes": kind,
-                    "subject": f"{subject.entity[0]}:{subject.entity[1]}",
-                    "subject_name": (lexicon.names.get(subject.entity) if lexicon else None) or subject.entity[1],
-                    "subject_via": subject.via,
-                    "qualifier": q.group(1).lower() if q else None, "article_date": article.date,
-                }
-                about = [subject.entity, *sorted(about_all - {subject.entity})]
-                rows.append({"key": f"{source_id}.q{offset}", "props": {k: v for k, v in props.items() if v is not None},
-                             "about": about})
-            cue = _MEASURE_CUE.search(sentence)
-            if len(rows) == found and cue and not noise and any(label == "Country" for label, _ in about_all):
-                subject = _subject("measure", cands, sentence, cue.start(), lexicon)
-                if subject is not None:
-                    rows.append({"key": f"{source_id}.m{s_start}",
-                                 "about": [subject.entity, *sorted(about_all - {subject.entity})], "props": {
-                                     "text": " ".join(sentence.split()), "cue": "measure", "match": cue.group(0),
-                                     "offset": s_start, "article_date": article.date, "becomes": "measure",
-                                     "subject": f"{subject.entity[0]}:{subject.entity[1]}",
-                                     "subject_name": (lexicon.names.get(subject.entity) if lexicon else None)
-                                     or subject.entity[1], "subject_via": subject.via}})
+            noise = _MARKET_NOISE.search(text) is not None
+            rows += _figure_claims(sentence, source_id, ctx, lexicon, dollar, noise)
+            cue = _MEASURE_CUE.search(text)
+            if len(rows) == found and cue and not noise and any(label == "Country" for label, _ in sentence.about):
+                rows += _measure_claim(sentence, source_id, cue, lexicon)
             for c in cands:
                 ctx.saw(c.entity)
     return rows
+
+
+@dataclass
+class _Sentence:
+    """One sentence of an article's body and what its claims share: where it starts in the text,
+    the entities that may be a figure's subject, every entity it is about, the article's date."""
+
+    text: str
+    start: int
+    cands: list[_Candidate]
+    about: set[tuple[str, str]]
+    article_date: str
+
+    def about_list(self, subject: _Candidate) -> list[tuple[str, str]]:
+        """The subject first, then the sentence's other entities (context)."""
+        return [subject.entity, *sorted(self.about - {subject.entity})]
+
+
+def _subject_props(subject: _Candidate, lexicon: Lexicon | None) -> dict[str, Any]:
+    """A claim's subject as ``Label:key``, its name and how the sentence refers to it."""
+    return {"subject": f"{subject.entity[0]}:{subject.entity[1]}",
+            "subject_name": (lexicon.names.get(subject.entity) if lexicon else None) or subject.entity[1],
+            "subject_via": subject.via}
+
+
+def _figure_claims(sentence: _Sentence, source_id: str, ctx: _Context, lexicon: Lexicon | None,
+                   dollar: str | None, noise: bool) -> list[dict[str, Any]]:
+    """One candidate claim per figure in the sentence that has a subject, in reading order;
+    overlapping matches and a sum repeated in another currency in brackets are read once, and a
+    sentence of market noise gives none."""
+    text = sentence.text
+    rows: list[dict[str, Any]] = []
+    year = _sentence_year(text, sentence.article_date)
+    taken: list[tuple[int, int]] = []
+    last_money_end = -10
+    hits: list[tuple[int, str, re.Match[str]]] = []
+    for qkind, pattern in _QUANTITIES:
+        hits += [(m.start(), qkind, m) for m in pattern.finditer(text)]
+    for _, qkind, m in sorted(hits, key=lambda h: h[0]):
+        if any(m.start() < e and s < m.end() for s, e in taken):
+            continue
+        taken.append((m.start(), m.end()))
+        if qkind == "money":
+            converted = re.fullmatch(r"\s*\(\s*", text[last_money_end:m.start()]) is not None
+            last_money_end = m.end()
+            if converted:
+                continue  # "A$400m ($257m)": the same sum in another currency
+        if noise:
+            continue
+        value, high, unit, props = _figure(m, qkind, text, dollar, taken)
+        kind = _kind(unit, text, m)
+        subject = _subject(kind, sentence.cands, text, m.start(), lexicon)
+        if (subject is not None and subject.entity[0] == "Organisation" and ctx.company
+                and not _is_company(lexicon, subject.entity[1])
+                and kind in ("price", "production", "capacity", "finance", "investment")):
+            # a ministry's price floor, a government's figure for a plant: the company the article is about
+            subject = _Candidate(m.start(), ("Organisation", ctx.company), "the article's company")
+        if subject is None:
+            continue
+        q = _QUALIFIER.search(text[: m.start()])
+        offset = sentence.start + m.start()
+        props |= {
+            "text": " ".join(text.split()), "quantity": value, "unit": unit, "high": high,
+            "match": m.group(0), "offset": offset, "year": year, "becomes": kind,
+            **_subject_props(subject, lexicon),
+            "qualifier": q.group(1).lower() if q else None, "article_date": sentence.article_date,
+        }
+        rows.append({"key": f"{source_id}.q{offset}", "props": {k: v for k, v in props.items() if v is not None},
+                     "about": sentence.about_list(subject)})
+    return rows
+
+
+def _measure_claim(sentence: _Sentence, source_id: str, cue: re.Match[str],
+                   lexicon: Lexicon | None) -> list[dict[str, Any]]:
+    """A sentence without figures that speaks of a country's measure (a quota, a ban, a licence):
+    one candidate ``measure`` claim about its subject, or none when it has no subject."""
+    subject = _subject("measure", sentence.cands, sentence.text, cue.start(), lexicon)
+    if subject is None:
+        return []
+    return [{"key": f"{source_id}.m{sentence.start}", "about": sentence.about_list(subject), "props": {
+        "text": " ".join(sentence.text.split()), "cue": "measure", "match": cue.group(0),
+        "offset": sentence.start, "article_date": sentence.article_date, "becomes": "measure",
+        **_subject_props(subject, lexicon)}}]

@@ -243,31 +243,7 @@ def read_article(path: str | Path, *, title: str | None = None, date: str | None
     read, used when the page names no canonical URL. Raises `IngestError` when the file
     cannot be read or no date is found and none is given."""
     p = Path(path)
-    kind = SUFFIXES.get(p.suffix.lower())
-    if kind is None:
-        raise IngestError(f"{p}: not an article (reads {', '.join(sorted(SUFFIXES))})")
-    try:
-        raw = p.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise IngestError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    meta: dict[str, str] = {}
-    if kind == "html":
-        parser = _HTMLText()
-        parser.feed(raw)
-        parser.close()
-        lines, meta = parser.lines, parser.meta
-        blocks_of_lines = [[line] for line in lines]
-    else:
-        blocks_of_lines, block = [], []
-        for line in raw.splitlines():
-            if line.strip():
-                block.append(line.strip())
-            elif block:
-                blocks_of_lines.append(block)
-                block = []
-        if block:
-            blocks_of_lines.append(block)
-
+    blocks_of_lines, meta = _blocks(p)
     removed: list[str] = []
     kept: list[list[str]] = []
     for blk in blocks_of_lines:
@@ -276,17 +252,9 @@ def read_article(path: str | Path, *, title: str | None = None, date: str | None
             (removed if _is_boilerplate(line) else good).append(line)
         if good:
             kept.append(good)
-
-    # the title and the date line: among the first lines of content
-    flat = [(i, j, line) for i, blk in enumerate(kept) for j, line in enumerate(blk)][:12]
-    date_at = next(((i, j) for i, j, line in flat if _is_date_line(line)), None)
-    found_date = parse_date(kept[date_at[0]][date_at[1]]) if date_at else None
-    # the title opens the article: one of its first three lines (a kicker or byline may come first)
-    title_at = next(((i, j) for i, j, line in [f for f in flat if (f[0], f[1]) != date_at][:3]
-                     if _is_title_like(line)), None)
-    if kind == "html" and meta.get("h1"):
-        title_at = next(((i, j) for i, j, line in flat if line == meta["h1"]), title_at)
+    title_at, date_at = _title_and_date_lines(kept, meta)
     found_title = kept[title_at[0]][title_at[1]] if title_at else None
+    found_date = parse_date(kept[date_at[0]][date_at[1]]) if date_at else None
     meta_date = next((parse_date(meta[k]) for k in ("article:published_time", "datepublished", "date", "pubdate",
                                                    "publish-date", "dc.date", "time") if k in meta and parse_date(meta[k])),
                      None)
@@ -302,11 +270,64 @@ def read_article(path: str | Path, *, title: str | None = None, date: str | None
     except ValueError as exc:
         raise IngestError(f"{p}: {exc}") from None
     chosen_publisher = publisher or meta.get("og:site_name") or meta.get("publisher") or "unknown"
+    text, spans = _article_text(kept, title_at, date_at)
+    return Article(file=p.name, title=" ".join(chosen_title.split()), date=chosen_date,
+                   publisher=chosen_publisher, text=text,
+                   url=meta.get("canonical") or meta.get("og:url") or url, boilerplate=removed, blocks=spans,
+                   body_start=spans[1][0] if title_at and len(spans) > 1 else 0)
 
-    # text: the title line first, then the content blocks; the date line is metadata
+
+def _blocks(p: Path) -> tuple[list[list[str]], dict[str, str]]:
+    """The file's paragraphs as lists of lines (an HTML page: one block per text line) and the
+    page's metadata (none for text); `IngestError` for a file that is no article or cannot be read."""
+    kind = SUFFIXES.get(p.suffix.lower())
+    if kind is None:
+        raise IngestError(f"{p}: not an article (reads {', '.join(sorted(SUFFIXES))})")
+    try:
+        raw = p.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise IngestError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    if kind == "html":
+        parser = _HTMLText()
+        parser.feed(raw)
+        parser.close()
+        return [[line] for line in parser.lines], parser.meta
+    blocks_of_lines: list[list[str]] = []
+    block: list[str] = []
+    for line in raw.splitlines():
+        if line.strip():
+            block.append(line.strip())
+        elif block:
+            blocks_of_lines.append(block)
+            block = []
+    if block:
+        blocks_of_lines.append(block)
+    return blocks_of_lines, {}
+
+
+_LineAt = tuple[int, int]  # (block, line in the block)
+
+
+def _title_and_date_lines(kept: list[list[str]], meta: dict[str, str]) -> tuple[_LineAt | None, _LineAt | None]:
+    """Where the title line and the date line are, among the first lines of content: the date the
+    first line that reads as one, the title one of the first three other lines (a kicker or byline
+    may come first), or the line that is the page's <h1>."""
+    flat = [(i, j, line) for i, blk in enumerate(kept) for j, line in enumerate(blk)][:12]
+    date_at = next(((i, j) for i, j, line in flat if _is_date_line(line)), None)
+    title_at = next(((i, j) for i, j, line in [f for f in flat if (f[0], f[1]) != date_at][:3]
+                     if _is_title_like(line)), None)
+    if meta.get("h1"):
+        title_at = next(((i, j) for i, j, line in flat if line == meta["h1"]), title_at)
+    return title_at, date_at
+
+
+def _article_text(kept: list[list[str]], title_at: _LineAt | None,
+                  date_at: _LineAt | None) -> tuple[str, list[tuple[int, int]]]:
+    """The article's text, the title line first and then the content blocks (the date line is
+    metadata), and each block's span in it."""
     out_blocks: list[str] = []
     if title_at:
-        out_blocks.append(found_title or "")
+        out_blocks.append(kept[title_at[0]][title_at[1]])
     for i, blk in enumerate(kept):
         lines = [line for j, line in enumerate(blk) if (i, j) not in (date_at, title_at)]
         if lines:
@@ -319,10 +340,7 @@ def read_article(path: str | Path, *, title: str | None = None, date: str | None
         spans.append((pos, pos + len(b)))
         text += b
         pos += len(b)
-    return Article(file=p.name, title=" ".join(chosen_title.split()), date=chosen_date,
-                   publisher=chosen_publisher, text=text,
-                   url=meta.get("canonical") or meta.get("og:url") or url, boilerplate=removed, blocks=spans,
-                   body_start=spans[1][0] if title_at and len(spans) > 1 else 0)
+    return text, spans
 
 
 def article_paths(paths: Iterable[str | Path]) -> list[Path]:

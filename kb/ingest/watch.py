@@ -450,51 +450,10 @@ def watch(kb: Any, cfg: WatchConfig, *, dry_run: bool = False, feeds: list[str] 
 
 def _one_feed(kb: Any, cfg: WatchConfig, feed: FeedConfig, state: WatchState, fetch: Fetcher,
               report: WatchReport, dry_run: bool, ingest: Callable[..., Any], home: Path) -> None:
+    """Read one feed (and the sitemaps it nests, two levels deep) and deal with each item it lists,
+    and with the items of this feed that failed before; its validators are kept only at the end."""
     name = feed.name
-    listing_urls, items = [feed.url], []
-    new_validators: dict[str, dict[str, str]] = {}
-    depth = 0
-    while listing_urls and depth < 2:
-        nested: list[str] = []
-        for url in listing_urls:
-            ok, why = fetch.allowed(url)
-            if not ok:
-                report.add(name, url, "robots", why + "; the feed is not read", problem=True)
-                continue
-            old = state.feeds.get(url, {})
-            headers = {k: v for k, v in (("If-None-Match", old.get("etag")),
-                                         ("If-Modified-Since", old.get("last_modified"))) if v}
-            try:
-                got = fetch.get(url, headers)
-            except FetchError as exc:
-                report.add(name, url, "network-error", f"{exc}; tried again next run", problem=True)
-                continue
-            for status, a, b in got.moves:
-                report.add(name, a, "moved", f"HTTP {status} to {b}"
-                           + ("; update the config" if status in (301, 308) and a == feed.url else ""))
-            if got.status == 304:
-                report.add(name, url, "not-modified", "HTTP 304 to a conditional GET: nothing new")
-                continue
-            if got.status != 200:
-                report.add(name, got.url, "http-error", f"HTTP {got.status}; tried again next run", problem=True)
-                continue
-            validators = {k: v for k, v in (("etag", got.headers.get("etag")),
-                                            ("last_modified", got.headers.get("last-modified"))) if v}
-            if _is_sitemap(feed.kind, got):
-                found, more, wrong = parse_sitemap(got.content)
-                nested += more
-            else:
-                found, warning, wrong = parse_feed(got.content)
-                if warning:
-                    report.add(name, got.url, "feed-warning", warning)
-            if wrong:
-                report.add(name, got.url, "malformed", f"{wrong}; nothing taken from it, read again next run",
-                           problem=True)
-                continue
-            items += found
-            new_validators[url] = validators
-        listing_urls, depth = nested, depth + 1
-
+    items, new_validators = _list_items(feed, state, fetch, report)
     # items that failed on an earlier run are tried again even when the feed answers 304 or dropped them
     listed = {urldefrag(i.url)[0] for i in items}
     items += [Item(u, s.get("title"), s.get("date")) for u, s in sorted(state.items.items())
@@ -525,54 +484,101 @@ def _one_feed(kb: Any, cfg: WatchConfig, feed: FeedConfig, state: WatchState, fe
         state.save()
 
 
-def _one_item(kb: Any, cfg: WatchConfig, feed: FeedConfig, item: Item, url: str, state: WatchState,
-              fetch: Fetcher, report: WatchReport, dry_run: bool, ingest: Callable[..., Any], home: Path) -> None:
+def _list_items(feed: FeedConfig, state: WatchState, fetch: Fetcher,
+                report: WatchReport) -> tuple[list[Item], dict[str, dict[str, str]]]:
+    """The items a feed lists (following nested sitemaps two levels deep) and the validators of
+    each listing read whole (to be kept once its items are dealt with)."""
+    listing_urls, items = [feed.url], []
+    new_validators: dict[str, dict[str, str]] = {}
+    depth = 0
+    while listing_urls and depth < 2:
+        nested: list[str] = []
+        for url in listing_urls:
+            listing = _read_listing(feed, url, state, fetch, report)
+            if listing is None:
+                continue
+            found, more, validators = listing
+            nested += more
+            items += found
+            new_validators[url] = validators
+        listing_urls, depth = nested, depth + 1
+    return items, new_validators
+
+
+def _read_listing(feed: FeedConfig, url: str, state: WatchState, fetch: Fetcher,
+                  report: WatchReport) -> tuple[list[Item], list[str], dict[str, str]] | None:
+    """One feed or sitemap by conditional GET: its items, the sitemaps it nests and its validators;
+    None (with a line of the report saying why) when there is nothing to take from it this run."""
     name = feed.name
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-
-    def mark(status: str, u: str = url, problem: bool = False, **extra: Any) -> None:
-        if dry_run:
-            return
-        attempts = state.items.get(u, {}).get("attempts", 0) + (1 if status == "failed" else 0)
-        state.items[u] = {"status": status, "at": now, "feed": name, **extra,
-                          **({"attempts": attempts, "title": item.title, "date": item.date} if status == "failed" else {})}
-
     ok, why = fetch.allowed(url)
     if not ok:
-        report.add(name, url, "robots", why + "; not fetched", problem=True)
-        mark("robots")
-        return
+        report.add(name, url, "robots", why + "; the feed is not read", problem=True)
+        return None
+    old = state.feeds.get(url, {})
+    headers = {k: v for k, v in (("If-None-Match", old.get("etag")),
+                                 ("If-Modified-Since", old.get("last_modified"))) if v}
     try:
-        got = fetch.get(url)
+        got = fetch.get(url, headers)
     except FetchError as exc:
         report.add(name, url, "network-error", f"{exc}; tried again next run", problem=True)
-        mark("failed", reason=str(exc))
-        return
-    final = got.url
+        return None
     for status, a, b in got.moves:
-        report.add(name, a, "moved", f"HTTP {status} to {b}")
+        report.add(name, a, "moved", f"HTTP {status} to {b}"
+                   + ("; update the config" if status in (301, 308) and a == feed.url else ""))
+    if got.status == 304:
+        report.add(name, url, "not-modified", "HTTP 304 to a conditional GET: nothing new")
+        return None
     if got.status != 200:
-        report.add(name, final, "http-error", f"HTTP {got.status}; tried again next run", problem=True)
-        mark("failed", reason=f"HTTP {got.status}")
-        return
-    if final != url and final in state.items and state.items[final].get("status") == "ingested":
-        report.add(name, url, "seen", f"moved to {final}, ingested before")
-        mark("moved", moved_to=final)
-        return
-    ctype = got.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype not in _ARTICLE_TYPES:
-        report.add(name, final, "not-article", f"{ctype or 'no content type'}: kb watch reads HTML and text pages; "
-                   "the file is listed here to be read by hand", problem=True)
-        mark("not-article", content_type=ctype)
-        return
-    page = _page_file(home, final, ctype)
-    if not dry_run:
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_bytes(got.content)
+        report.add(name, got.url, "http-error", f"HTTP {got.status}; tried again next run", problem=True)
+        return None
+    validators = {k: v for k, v in (("etag", got.headers.get("etag")),
+                                    ("last_modified", got.headers.get("last-modified"))) if v}
+    more: list[str] = []
+    if _is_sitemap(feed.kind, got):
+        found, more, wrong = parse_sitemap(got.content)
     else:
-        page = home / "dry-run" / page.name
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_bytes(got.content)
+        found, warning, wrong = parse_feed(got.content)
+        if warning:
+            report.add(name, got.url, "feed-warning", warning)
+    if wrong:
+        report.add(name, got.url, "malformed", f"{wrong}; nothing taken from it, read again next run", problem=True)
+        return None
+    return found, more, validators
+
+
+@dataclass
+class _Marks:
+    """Writes what became of one item into the watch state (nothing on a dry run); a failed item
+    keeps its attempts, title and date so that the next run can try it again."""
+
+    state: WatchState
+    feed: str
+    item: Item
+    url: str
+    dry_run: bool
+    now: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def __call__(self, status: str, u: str | None = None, **extra: Any) -> None:
+        if self.dry_run:
+            return
+        u = self.url if u is None else u
+        attempts = self.state.items.get(u, {}).get("attempts", 0) + (1 if status == "failed" else 0)
+        failed = {"attempts": attempts, "title": self.item.title, "date": self.item.date} if status == "failed" else {}
+        self.state.items[u] = {"status": status, "at": self.now, "feed": self.feed, **extra, **failed}
+
+
+def _one_item(kb: Any, cfg: WatchConfig, feed: FeedConfig, item: Item, url: str, state: WatchState,
+              fetch: Fetcher, report: WatchReport, dry_run: bool, ingest: Callable[..., Any], home: Path) -> None:
+    """Fetch one item, keep its page, read it and send it through ``ingest`` unless it is held
+    (paywall or stub) or the same text was ingested before; every outcome a line of the report."""
+    name = feed.name
+    mark = _Marks(state, name, item, url, dry_run)
+    fetched = _fetch_article(name, url, state, fetch, report, mark)
+    if fetched is None:
+        return
+    got, ctype = fetched
+    final = got.url
+    page = _keep_page(home, final, ctype, got.content, dry_run)
     try:
         article = read_article(page, publisher=feed.publisher, url=final, fallback_title=item.title,
                                fallback_date=item.date)
@@ -580,15 +586,7 @@ def _one_item(kb: Any, cfg: WatchConfig, feed: FeedConfig, item: Item, url: str,
         report.add(name, final, "unreadable", str(exc).replace(str(page), "the page"), problem=True)
         mark("failed", reason=str(exc), page=str(page))
         return
-    body = article.text[article.body_start:]
-    n_words = len(body.split())
-    raw_text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", got.content.decode("utf-8", "replace"), flags=re.S | re.I)
-    if n_words < cfg.min_words or (_PAYWALL.search(raw_text) and n_words < 3 * cfg.min_words):
-        cue = _PAYWALL.search(raw_text)
-        report.add(name, final, "held-paywall",
-                   f"only {n_words} words of text" + (f" and a paywall notice ({cue.group(0)!r})" if cue else "")
-                   + f"; not ingested — read the full text and `kb ingest` it (page kept at {page})", problem=True)
-        mark("held", page=str(page), words=n_words)
+    if _held(cfg, name, final, got.content, article.text[article.body_start:], page, report, mark):
         return
     twin = state.hashes.get(article.sha256)
     if twin and twin != final:
@@ -611,3 +609,64 @@ def _one_item(kb: Any, cfg: WatchConfig, feed: FeedConfig, item: Item, url: str,
     if final != url:
         mark("moved", moved_to=final)
     state.hashes[article.sha256] = final  # in memory only on a dry run (the state is not saved)
+
+
+def _fetch_article(name: str, url: str, state: WatchState, fetch: Fetcher, report: WatchReport,
+                   mark: _Marks) -> tuple[Fetched, str] | None:
+    """The item's page and its content type; None (reported and marked) when robots.txt forbids
+    it, the fetch fails, it moved to a page ingested before or it is not an article."""
+    ok, why = fetch.allowed(url)
+    if not ok:
+        report.add(name, url, "robots", why + "; not fetched", problem=True)
+        mark("robots")
+        return None
+    try:
+        got = fetch.get(url)
+    except FetchError as exc:
+        report.add(name, url, "network-error", f"{exc}; tried again next run", problem=True)
+        mark("failed", reason=str(exc))
+        return None
+    final = got.url
+    for status, a, b in got.moves:
+        report.add(name, a, "moved", f"HTTP {status} to {b}")
+    if got.status != 200:
+        report.add(name, final, "http-error", f"HTTP {got.status}; tried again next run", problem=True)
+        mark("failed", reason=f"HTTP {got.status}")
+        return None
+    if final != url and final in state.items and state.items[final].get("status") == "ingested":
+        report.add(name, url, "seen", f"moved to {final}, ingested before")
+        mark("moved", moved_to=final)
+        return None
+    ctype = got.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in _ARTICLE_TYPES:
+        report.add(name, final, "not-article", f"{ctype or 'no content type'}: kb watch reads HTML and text pages; "
+                   "the file is listed here to be read by hand", problem=True)
+        mark("not-article", content_type=ctype)
+        return None
+    return got, ctype
+
+
+def _keep_page(home: Path, final: str, ctype: str, content: bytes, dry_run: bool) -> Path:
+    """Write the page as fetched under ``pages/`` (on a dry run under ``dry-run/``, kept apart)."""
+    page = _page_file(home, final, ctype)
+    if dry_run:
+        page = home / "dry-run" / page.name
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_bytes(content)
+    return page
+
+
+def _held(cfg: WatchConfig, name: str, final: str, content: bytes, body: str, page: Path,
+          report: WatchReport, mark: _Marks) -> bool:
+    """Whether the article is held as a paywall or a stub (too few words, or few words and a
+    paywall notice in the page); held, it is reported and marked, its page kept to read by hand."""
+    n_words = len(body.split())
+    raw_text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", content.decode("utf-8", "replace"), flags=re.S | re.I)
+    if n_words < cfg.min_words or (_PAYWALL.search(raw_text) and n_words < 3 * cfg.min_words):
+        cue = _PAYWALL.search(raw_text)
+        report.add(name, final, "held-paywall",
+                   f"only {n_words} words of text" + (f" and a paywall notice ({cue.group(0)!r})" if cue else "")
+                   + f"; not ingested — read the full text and `kb ingest` it (page kept at {page})", problem=True)
+        mark("held", page=str(page), words=n_words)
+        return True
+    return False
