@@ -159,15 +159,15 @@ def test_cypher_shell_runs_every_canned_file_and_gets_the_rows_of_ask(neo4j: Eng
 
     got: dict[str, tuple[list[str], list[list[Any]]]] = {}
     lines = iter(res.stdout.splitlines())
-    tag = None
+    current: str | None = None  # the tag of the answer being read
     for line in lines:
         if line == MARK:
-            tag = PlainValues(next(lines)).value()
-            got[tag] = ([], [])
-        elif tag is not None and not got[tag][0]:
-            got[tag][0].extend(c.strip() for c in line.split(","))
-        elif tag is not None:
-            got[tag][1].append(PlainValues(line).row())
+            current = PlainValues(next(lines)).value()
+            got[current] = ([], [])
+        elif current is not None and not got[current][0]:
+            got[current][0].extend(c.strip() for c in line.split(","))
+        elif current is not None:
+            got[current][1].append(PlainValues(line).row())
     assert sorted(got) == sorted(wanted)
     nonempty = 0
     for tag, (columns, rows) in wanted.items():

@@ -71,8 +71,10 @@ def test_kb_users(tmp_path):
     assert again.returncode == 1 and "exists" in again.stderr
     token = kb("token", "carol").stdout.strip()
     users = Users(path)
-    assert users.by_token(token).name == "carol" and users.by_token(token + "x") is None
-    assert users.check_password("carol", "a good password").editor
+    by_token = users.by_token(token)
+    assert by_token is not None and by_token.name == "carol" and users.by_token(token + "x") is None
+    carol = users.check_password("carol", "a good password")
+    assert carol is not None and carol.editor
     assert users.check_password("carol", "a wrong password") is None
     assert "$argon2id$" in path.read_text() and "a good password" not in path.read_text() and token not in path.read_text()
     assert oct(path.stat().st_mode & 0o777) == "0o600"

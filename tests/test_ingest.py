@@ -283,8 +283,8 @@ def test_cli_has_help_with_an_example_and_fails_in_one_line(tmp_path):
     assert res.exit_code == 0 and "Example" in res.output
 
     env = {**os.environ, "KB_HOME": str(tmp_path / "home")}
-    res = subprocess.run([sys.executable, "-m", "kb", "ingest", str(tmp_path / "missing.txt")],
-                         capture_output=True, text=True, env=env, timeout=60)
-    assert res.returncode == 1
-    assert res.stderr.strip().startswith("error:") and "no such file" in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    proc = subprocess.run([sys.executable, "-m", "kb", "ingest", str(tmp_path / "missing.txt")],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().startswith("error:") and "no such file" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr

@@ -68,8 +68,10 @@ class Site:
 
     def add(self, path: str, file: str | None = None, ctype: str = "text/html; charset=UTF-8", status: int = 200,
             body: bytes | None = None, **extra: str) -> None:
-        data = body if body is not None else (FEEDS / file).read_bytes().replace(b"HOST", self.base.encode())
-        self.routes[path] = (status, ctype, data, extra)
+        if body is None:
+            assert file is not None, f"{path}: serve a file or a body"
+            body = (FEEDS / file).read_bytes().replace(b"HOST", self.base.encode())
+        self.routes[path] = (status, ctype, body, extra)
 
     def __enter__(self) -> Site:
         p = "pages/"
@@ -123,6 +125,12 @@ def outcomes(report: Any) -> dict[str, list[str]]:
 # --------------------------------------------------------------------------- no engine
 
 
+def _wrong(parsed: tuple[Any, Any, str | None]) -> str:
+    """What a feed or sitemap parser says is wrong with its input (it must say something)."""
+    assert parsed[2] is not None, parsed
+    return parsed[2]
+
+
 def test_feed_parsers_read_the_publishers_formats():
     rss, warn, wrong = parse_feed((FEEDS / "trade-press.rss").read_bytes())
     assert wrong is None and warn is None and len(rss) == 6
@@ -132,9 +140,9 @@ def test_feed_parsers_read_the_publishers_formats():
     items, nested, wrong = parse_sitemap((FEEDS / "ministry-sitemap.xml").read_bytes())
     assert wrong is None and nested == [] and [(i.title, i.date) for i in items] == [
         ("China expands export controls on rare earths", "2025-10-24"), (None, "2025-07-10")]
-    assert parse_feed((FEEDS / "broken.rss").read_bytes())[2].startswith("malformed feed")
-    assert parse_sitemap(b"<html><body>hi</body></html>")[2] == "not a sitemap (its root element is <html>)"
-    assert "not a readable sitemap" in parse_sitemap(b"<urlset><url>")[2]
+    assert _wrong(parse_feed((FEEDS / "broken.rss").read_bytes())).startswith("malformed feed")
+    assert _wrong(parse_sitemap(b"<html><body>hi</body></html>")) == "not a sitemap (its root element is <html>)"
+    assert "not a readable sitemap" in _wrong(parse_sitemap(b"<urlset><url>"))
 
 
 def test_a_bad_config_names_the_file_and_the_field(tmp_path):
@@ -178,11 +186,11 @@ def test_cli_watch_has_help_and_fails_in_one_line(tmp_path):
     bad = tmp_path / "feeds.toml"
     bad.write_text("[[feed]]\nname = 'x'\n")
     env = {**os.environ, "KB_HOME": str(tmp_path / "home")}
-    res = subprocess.run([sys.executable, "-m", "kb", "watch", str(bad)], capture_output=True, text=True, env=env,
-                         timeout=60)
-    assert res.returncode == 1 and "Traceback" not in res.stderr
-    assert res.stderr.strip().startswith("error:") and "feed[1].url: Field required" in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1
+    proc = subprocess.run([sys.executable, "-m", "kb", "watch", str(bad)], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().startswith("error:") and "feed[1].url: Field required" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
 
 
 # --------------------------------------------------------------------------- both engines
