@@ -12,6 +12,7 @@ import pytest
 from tests.engines import tool_text
 
 
+@pytest.mark.slow
 def test_answers_are_cached_until_the_graph_changes(empty_kb, tmp_path):
     from kb.web.service import Desk
 
@@ -76,6 +77,7 @@ def test_cypher_under_the_cap_is_whole_and_in_order(loaded_kb):
     assert refused.refused and loaded_kb.read("MATCH (e:Element {name: 'x'}) RETURN count(e) AS n") == [{"n": 0}]
 
 
+@pytest.mark.slow
 def test_mcp_over_streamable_http_behind_a_token(loaded_kb, tmp_path):
     import anyio
     import httpx
@@ -161,6 +163,7 @@ def test_the_cypher_page_says_it_stopped_at_the_cap(loaded_kb):
         assert "stopped reading" not in small.text
 
 
+@pytest.mark.slow
 def test_workers_see_each_others_loads(engine, empty_kb):
     """Two connections to the one engine (two worker processes of `kb serve --workers 2` each open
     their own): a load through one makes the other's cached answers stale."""

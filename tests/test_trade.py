@@ -202,6 +202,7 @@ def test_import_dependence_falls_back_to_reconciled_then_mirror(empty_kb):
 # --------------------------------------------------------------------------- the CLI
 
 
+@pytest.mark.slow
 def test_cli_import_prints_one_line_per_count_and_refuses_a_malformed_file(engine, tmp_path):
     from tests.engines import run_kb
 

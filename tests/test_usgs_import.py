@@ -171,6 +171,7 @@ def test_malformed_input_names_file_line_and_field(tmp_path, text, where):
     assert len(res.stderr.strip().splitlines()) == 1 and where in res.stderr
 
 
+@pytest.mark.slow
 def test_the_cli_writes_files_that_kb_load_accepts(tmp_path):
     env = {**os.environ, "KB_HOME": str(tmp_path / "home")}
     out = tmp_path / "records"

@@ -196,6 +196,7 @@ def test_cli_watch_has_help_and_fails_in_one_line(tmp_path):
 # --------------------------------------------------------------------------- both engines
 
 
+@pytest.mark.slow
 def test_two_runs_against_the_recorded_publishers(empty_kb, tmp_path):
     k = empty_kb
     k.load()

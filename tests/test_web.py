@@ -266,6 +266,7 @@ def test_every_question_has_a_form(client):
 # --------------------------------------------------------------------------- MCP
 
 
+@pytest.mark.slow
 def test_mcp_client_asks_the_questions(engine, loaded_kb):
     import anyio
     from mcp import ClientSession, StdioServerParameters
