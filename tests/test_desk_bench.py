@@ -52,6 +52,7 @@ def test_bench_web_without_a_desk_is_one_line(engine):
     assert res.returncode == 1 and "no desk answers there" in res.stderr and "Traceback" not in res.stderr
 
 
+@pytest.mark.slow
 def test_kb_users(tmp_path):
     import subprocess
     import sys

@@ -37,6 +37,7 @@ def _timeline(client) -> list[dict]:  # noqa: ANN001
     return r.json()
 
 
+@pytest.mark.slow
 def test_editor_accepts_a_claim_and_the_questions_show_it_at_once(desk):
     client, k, source, tmp = desk
     before = _timeline(client)  # cached now: the accept must make it stale

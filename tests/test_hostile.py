@@ -130,6 +130,7 @@ def canned_call(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     return name, params
 
 
+@pytest.mark.slow
 @HYPOTHESIS
 @given(call=canned_call())
 def test_canned_questions_survive_hostile_parameters(loaded_kb, call):

@@ -91,6 +91,7 @@ def _ban_claim(k) -> dict:
     return rows[0]
 
 
+@pytest.mark.slow
 def test_an_accepted_article_claim_loads_and_answers_export_restrictions(empty_kb, tmp_path):
     k = empty_kb
     k.load()

@@ -354,6 +354,7 @@ def test_a_figure_resting_only_on_press_is_refused_unless_second_hand(empty_kb, 
     assert empty_kb.read("MATCH (p:Production) RETURN p.second_hand AS s") == [{"s": True}]
 
 
+@pytest.mark.slow
 def test_every_bundled_source_has_a_tier_and_stats_report_the_tiers(loaded_kb):
     import yaml
 

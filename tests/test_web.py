@@ -55,6 +55,7 @@ def client(loaded_kb):  # noqa: ANN201
 # --------------------------------------------------------------------------- the HTTP API
 
 
+@pytest.mark.slow
 def test_every_questions_json_and_csv_equal_kb_ask(client, loaded_kb):
     for name, q in catalog().items():
         for params in samples(name):
