@@ -56,24 +56,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
                 terminalreporter.write_line(f"  {line}")
 
 
-#: tests over a few seconds in files other helpers own this round (measured with --durations on a
-#: busy machine, 2026-12-04); the mark moves into the file when its owner next touches it
-SLOW_ELSEWHERE = {
-    "test_bench.py": {"test_harness_runs_on_each_engine"},
-    "test_bulk.py": {"test_bulk_load_gives_the_graph_the_merge_loader_gives"},
-    "test_trade.py": {"test_cli_import_prints_one_line_per_count_and_refuses_a_malformed_file"},
-    "test_ingest.py": {"test_a_changed_article_replaces_what_it_said", "test_ingesting_the_2012_article"},
-    "test_usgs_import.py": {"test_the_cli_writes_files_that_kb_load_accepts"},
-    "test_web.py": {"test_mcp_client_asks_the_questions"},
-}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.originalname in SLOW_ELSEWHERE.get(item.path.name, ()):  # type: ignore[attr-defined]
-            item.add_marker(pytest.mark.slow)
-
-
 @pytest.fixture(autouse=True)
 def _kb_home_per_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A KB_HOME of the test's own, so no test reads or starts a server in another's (or the user's)."""

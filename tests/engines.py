@@ -22,10 +22,14 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import kb
 from kb.core import KB
 from kb.engines.base import free_port
+
+if TYPE_CHECKING:
+    from mcp.types import CallToolResult
 
 ENGINES = ("embedded", "neo4j")
 
@@ -160,6 +164,15 @@ def run_kb(engine: Engine | None, *args: str, check: bool = True, timeout: float
     if check:
         assert res.returncode == 0, res.stderr
     return res
+
+
+def tool_text(result: CallToolResult) -> str:
+    """The text of an MCP tool's answer (kb's tools answer with one text item, JSON or an error)."""
+    from mcp.types import TextContent
+
+    first = result.content[0]
+    assert isinstance(first, TextContent), result.content
+    return first.text
 
 
 def docker_available() -> bool:

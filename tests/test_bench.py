@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from kb.bench.generate import generate
 from kb.bench.run import render_markdown, rows_for, run_bench
 from kb.core import bundled_data_dir
@@ -25,6 +27,7 @@ def test_generator_writes_valid_data_files(tmp_path):
     assert [f.read_bytes() for f in again.files] == [f.read_bytes() for f in g.files]  # seeded
 
 
+@pytest.mark.slow
 def test_harness_runs_on_each_engine(engine):
     k = engine.empty()
     try:

@@ -9,6 +9,7 @@ from kb.errors import NotEmptyError
 from tests.engines import run_kb
 
 
+@pytest.mark.slow
 def test_bulk_load_gives_the_graph_the_merge_loader_gives(empty_kb):
     merged = empty_kb.load()
     want = empty_kb.stats()
@@ -46,6 +47,7 @@ def test_cli_bulk_refusal_is_one_line(empty_kb, engine):
     assert empty_kb.read("MATCH (n) RETURN count(n) AS n") == [{"n": 1}]
 
 
+@pytest.mark.slow
 def test_neo4j_not_started_here_falls_back_to_merge_and_says_so(empty_kb, engine, monkeypatch, tmp_path):
     if engine.name != "neo4j":
         pytest.skip("the fallback is Neo4j's: FalkorDB bulk-loads over its connection")
@@ -64,6 +66,7 @@ def test_neo4j_not_started_here_falls_back_to_merge_and_says_so(empty_kb, engine
     assert empty_kb.stats()["checksum"] == want
 
 
+@pytest.mark.slow
 def test_bulk_keeps_every_value_and_type_when_rows_of_a_label_differ(empty_kb):
     """Rows of one label (or type) with different properties, a property with values of several
     types, lists, text with quotes and commas: the bulk path gives what the MERGE loader gives

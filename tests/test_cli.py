@@ -18,6 +18,7 @@ def test_queries_lists_every_question_as_json():
     assert all({"name", "description", "params"} <= set(i) for i in items)
 
 
+@pytest.mark.slow
 def test_query_json_csv_and_list_parameters(engine):
     engine.loaded()
     rows = json.loads(run_kb(engine, "query", "top_producers", "-p", "year=2024", "-p", "limit=3", "--format", "json").stdout)
@@ -28,6 +29,7 @@ def test_query_json_csv_and_list_parameters(engine):
     assert "DS433" in table
 
 
+@pytest.mark.slow
 def test_stats_json_and_doctor(engine):
     engine.loaded()
     stats = json.loads(run_kb(engine, "stats", "--format", "json").stdout)
@@ -52,6 +54,7 @@ def test_user_errors_are_one_line_without_traceback(args, message):
     assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) <= 3
 
 
+@pytest.mark.slow
 def test_bad_data_lists_every_problem(engine, tmp_path):
     engine.empty()
     (tmp_path / "production-x.csv").write_text("iso3,year,stage,tonnes,sources\nCHN,2011,mining,-1,nope\nXXX,1800,mining,1,nope\n")

@@ -159,15 +159,15 @@ def test_cypher_shell_runs_every_canned_file_and_gets_the_rows_of_ask(neo4j: Eng
 
     got: dict[str, tuple[list[str], list[list[Any]]]] = {}
     lines = iter(res.stdout.splitlines())
-    tag = None
+    current: str | None = None  # the tag of the answer being read
     for line in lines:
         if line == MARK:
-            tag = PlainValues(next(lines)).value()
-            got[tag] = ([], [])
-        elif tag is not None and not got[tag][0]:
-            got[tag][0].extend(c.strip() for c in line.split(","))
-        elif tag is not None:
-            got[tag][1].append(PlainValues(line).row())
+            current = PlainValues(next(lines)).value()
+            got[current] = ([], [])
+        elif current is not None and not got[current][0]:
+            got[current][0].extend(c.strip() for c in line.split(","))
+        elif current is not None:
+            got[current][1].append(PlainValues(line).row())
     assert sorted(got) == sorted(wanted)
     nonempty = 0
     for tag, (columns, rows) in wanted.items():
@@ -188,6 +188,7 @@ def test_cypher_shell_runs_every_canned_file_and_gets_the_rows_of_ask(neo4j: Eng
     assert nonempty > len(QUESTIONS) // 2
 
 
+@pytest.mark.slow
 @pytest.mark.neo4j_local
 def test_kb_query_writes_the_script_cypher_shell_runs(neo4j: Engine, shell_installed: None, tmp_path: Path) -> None:
     res = run_kb(neo4j, "query", "alternative_suppliers", "-p", "importer=Japan", "-p", "symbol=dysprosium",
@@ -210,6 +211,7 @@ def test_cypher_literals_survive_quotes_and_backslashes() -> None:
 # --------------------------------------------------------------------------- LangChain
 
 
+@pytest.mark.slow
 @pytest.mark.neo4j_local
 def test_langchain_neo4j_graph_reads_the_canned_questions(neo4j: Engine) -> None:
     from langchain_neo4j import Neo4jGraph

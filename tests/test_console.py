@@ -192,6 +192,7 @@ def _cli(engine, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
                           timeout=HANG, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_stdin_runs_statements_and_prints_results(engine, loaded_kb):
     script = (
         "// questions.cypher\n"
@@ -206,6 +207,7 @@ def test_stdin_runs_statements_and_prints_results(engine, loaded_kb):
     assert q.returncode == 0 and json.loads(q.stdout) == [{"one": 1}]
 
 
+@pytest.mark.slow
 def test_stdin_exits_non_zero_on_refusal_and_failure(engine, loaded_kb):
     p = _cli(engine, "console", stdin="RETURN 1 AS one;\nCREATE (:Probe);\nRETURN 2 AS two;\n")
     try:

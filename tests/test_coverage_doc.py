@@ -49,6 +49,7 @@ def test_a_country_the_release_lists_but_the_records_lack_is_named(tmp_path):
     assert len(kept) == len(src.splitlines()) - 1
     (data / "production-usgs-mcs2023.csv").write_text("".join(kept), encoding="utf-8")
     (y,) = coverage_table(data, range(2021, 2022))
+    assert y.coverage is not None
     assert y.edition == "usgs-mcs-2023" and y.missing == ["MMR"] and y.coverage == pytest.approx(
         (y.itemised_tonnes) / 290000) and y.coverage < 0.9 and y.thin
 

@@ -170,6 +170,7 @@ def _jpn_imports(codes: set[str]) -> tuple[float, float]:
     return total, from_chn
 
 
+@pytest.mark.slow
 def test_exposure_through_production_then_through_trade(empty_kb):
     empty_kb.load()
     out = _mine_output(2100)
@@ -232,6 +233,7 @@ measures:
 """
 
 
+@pytest.mark.slow
 def test_a_japan_only_measure_reaches_japan_not_germany(empty_kb, tmp_path):
     extra = tmp_path / "measures-test.yaml"
     extra.write_text(JAPAN_ONLY, encoding="utf-8")

@@ -52,6 +52,7 @@ def test_bench_web_without_a_desk_is_one_line(engine):
     assert res.returncode == 1 and "no desk answers there" in res.stderr and "Traceback" not in res.stderr
 
 
+@pytest.mark.slow
 def test_kb_users(tmp_path):
     import subprocess
     import sys
@@ -71,8 +72,10 @@ def test_kb_users(tmp_path):
     assert again.returncode == 1 and "exists" in again.stderr
     token = kb("token", "carol").stdout.strip()
     users = Users(path)
-    assert users.by_token(token).name == "carol" and users.by_token(token + "x") is None
-    assert users.check_password("carol", "a good password").editor
+    by_token = users.by_token(token)
+    assert by_token is not None and by_token.name == "carol" and users.by_token(token + "x") is None
+    carol = users.check_password("carol", "a good password")
+    assert carol is not None and carol.editor
     assert users.check_password("carol", "a wrong password") is None
     assert "$argon2id$" in path.read_text() and "a good password" not in path.read_text() and token not in path.read_text()
     assert oct(path.stat().st_mode & 0o777) == "0o600"

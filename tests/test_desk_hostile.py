@@ -127,6 +127,7 @@ def test_session_cookie_flags(desk):
     assert "secure" in secure and "httponly" in secure
 
 
+@pytest.mark.slow
 def test_private_desk_asks_everyone_to_log_in(empty_kb, tmp_path):
     from fastapi.testclient import TestClient
 

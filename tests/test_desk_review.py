@@ -37,6 +37,7 @@ def _timeline(client) -> list[dict]:  # noqa: ANN001
     return r.json()
 
 
+@pytest.mark.slow
 def test_editor_accepts_a_claim_and_the_questions_show_it_at_once(desk):
     client, k, source, tmp = desk
     before = _timeline(client)  # cached now: the accept must make it stale
@@ -82,7 +83,9 @@ def test_a_bad_field_is_named_and_nothing_is_written(desk):
     values = {**form_values(page.text), "f_id": "bad-date-event", "f_date": "2026-13-45"}
     r = client.post(f"/review/{claim}/accept", data={**values, "kind": "event", "csrf": csrf_of(page.text, "accept")})
     assert r.status_code == 400
-    assert "date" in re.search(r'id="review-error">([^<]*)<', r.text).group(1)
+    error = re.search(r'id="review-error">([^<]*)<', r.text)
+    assert error is not None, r.text
+    assert "date" in error.group(1)
     assert not list((tmp / "reviewed").glob("events-*.yaml"))
     assert claim in _queue(client)
     assert 'value="2026-13-45"' in r.text  # what was typed is kept for the correction

@@ -9,7 +9,10 @@ import threading
 
 import pytest
 
+from tests.engines import tool_text
 
+
+@pytest.mark.slow
 def test_answers_are_cached_until_the_graph_changes(empty_kb, tmp_path):
     from kb.web.service import Desk
 
@@ -74,9 +77,11 @@ def test_cypher_under_the_cap_is_whole_and_in_order(loaded_kb):
     assert refused.refused and loaded_kb.read("MATCH (e:Element {name: 'x'}) RETURN count(e) AS n") == [{"n": 0}]
 
 
+@pytest.mark.slow
 def test_mcp_over_streamable_http_behind_a_token(loaded_kb, tmp_path):
     import anyio
     import httpx
+    import httpx2
     import uvicorn
     from mcp.client.session import ClientSession
     from mcp.client.streamable_http import streamable_http_client
@@ -104,17 +109,17 @@ def test_mcp_over_streamable_http_behind_a_token(loaded_kb, tmp_path):
         assert httpx.post(url, json={}, headers={"authorization": "Bearer nope"}).status_code == 401
 
         async def run() -> None:
-            async with httpx.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=120) as http, \
+            async with httpx2.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=120) as http, \
                     streamable_http_client(url, http_client=http) as (read, write, *_), \
                     ClientSession(read, write) as session:
                 await session.initialize()
                 names = {t.name for t in (await session.list_tools()).tools}
                 assert {"alternative_suppliers", "cypher_read", "entity"} <= names
                 r = await session.call_tool("alternative_suppliers", {"importer": "Japan", "symbol": "Dy"})
-                rows = json.loads(r.content[0].text)["rows"]
+                rows = json.loads(tool_text(r))["rows"]
                 assert rows == json.loads(loaded_kb.ask("alternative_suppliers", {"importer": "JPN", "symbol": "Dy"}).to_json())
                 capped = await session.call_tool("cypher_read", {"statement": "UNWIND range(1, 10000000) AS x RETURN x"})
-                body = json.loads(capped.content[0].text)
+                body = json.loads(tool_text(capped))
                 assert body["truncated"] is True and len(body["rows"]) == 3
                 refused = await session.call_tool("cypher_read", {"statement": "CREATE (:Intruder) RETURN 1"})
                 assert refused.is_error
@@ -158,6 +163,7 @@ def test_the_cypher_page_says_it_stopped_at_the_cap(loaded_kb):
         assert "stopped reading" not in small.text
 
 
+@pytest.mark.slow
 def test_workers_see_each_others_loads(engine, empty_kb):
     """Two connections to the one engine (two worker processes of `kb serve --workers 2` each open
     their own): a load through one makes the other's cached answers stale."""

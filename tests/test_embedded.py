@@ -9,12 +9,14 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import kb
 from kb.engines import embedded
+from kb.engines.falkor import FalkorBackend
 from tests.engines import process_alive as _alive
 
 IDLE = 1.0
@@ -23,7 +25,7 @@ HANG = 120.0
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
+def home(tmp_path, monkeypatch) -> Iterator[Path]:
     monkeypatch.setenv("KB_IDLE_TIMEOUT", str(IDLE))
     h = tmp_path / "home"
     yield h
@@ -34,6 +36,12 @@ def _pids(home: Path) -> tuple[int, int] | None:
     st = embedded.server_status(home)
     return (st["keeper"], st["server"]) if "server" in st else None
 
+
+def _running(home: Path) -> tuple[int, int]:
+    """The (keeper, server) pids of the server that must be running for ``home``."""
+    pids = _pids(home)
+    assert pids is not None, f"no embedded server running for {home}"
+    return pids
 
 
 
@@ -52,7 +60,7 @@ def test_socket_is_owner_only_and_there_is_no_tcp_port(home):
         sock = home / "falkordb.sock"
         assert stat.S_ISSOCK(sock.stat().st_mode)
         assert stat.S_IMODE(sock.stat().st_mode) & 0o077 == 0
-        server_pid = _pids(home)[1]
+        server_pid = _running(home)[1]
         listening = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True).stdout
         assert f"pid={server_pid}," not in listening
 
@@ -61,7 +69,7 @@ def test_socket_is_owner_only_and_there_is_no_tcp_port(home):
 def test_data_survives_a_restart(home):
     with kb.connect(home=home, graph="g") as k:
         k.write("CREATE (:Keep {v: 42})")
-        pids = _pids(home)
+        pids = _running(home)
     _wait_gone(pids)  # the idle timeout stops the server
     assert not (home / "falkordb.sock").exists()
     with kb.connect(home=home, graph="g") as k:
@@ -90,8 +98,7 @@ def _client(processes, home: Path, tag: str) -> subprocess.Popen:  # noqa: ANN00
 def test_killed_clients_leave_no_server_behind_and_lose_nothing(home, processes, sig):
     a = _client(processes, home, "a")
     b = _client(processes, home, "b")  # a second process shares the same server
-    pids = _pids(home)
-    assert pids is not None
+    pids = _running(home)
     a.send_signal(sig)
     a.wait(HANG)  # a SIGINTed client runs its exit handlers first: it may take a while on a busy machine
     # the server must outlive its idle timeout while b is still connected (longer than IDLE is enough
@@ -109,9 +116,10 @@ def test_killed_clients_leave_no_server_behind_and_lose_nothing(home, processes,
 
 def test_a_killed_keeper_takes_its_server_down(home):
     k = kb.connect(home=home, graph="g")
-    keeper, server = _pids(home)
+    keeper, server = _running(home)
     os.kill(keeper, signal.SIGKILL)
     _wait_gone((server,))
+    assert isinstance(k.backend, FalkorBackend)
     k.backend.db.connection.close()
 
 

@@ -10,6 +10,7 @@ from kb.errors import EmptyKBError
 from tests.engines import run_kb
 
 
+@pytest.mark.slow
 def test_a_question_on_an_empty_kb_names_the_kb_and_kb_load(empty_kb):
     where = empty_kb.settings.describe()
     with pytest.raises(EmptyKBError) as answer:  # an empty answer
@@ -31,6 +32,7 @@ def test_a_loaded_kb_still_says_no_country_and_0_rows(loaded_kb):
     assert len(loaded_kb.ask("top_producers", {"year": 1850})) == 0
 
 
+@pytest.mark.slow
 def test_the_cli_prints_one_line(empty_kb, engine):
     for args in (["query", "alternative_suppliers", "-p", "importer=Japan", "-p", "symbol=Dy"],
                  ["query", "top_producers", "-p", "year=2024"]):

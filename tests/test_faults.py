@@ -37,6 +37,7 @@ from kb.bench.generate import synthetic_production as generate
 from kb.engines import embedded
 from kb.engines.base import free_port
 from kb.errors import BackendError
+from kb.queries.api import SearchRow
 from tests.engines import HANG, Engine, kb_home, stop_process, summary, wait_finished, wait_running
 from tests.engines import process_alive as _alive
 
@@ -295,6 +296,7 @@ def test_killed_client_mid_load_loses_nothing_committed_and_leaves_no_server(tmp
     env = {**os.environ, "KB_IDLE_TIMEOUT": "1"}
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(home), str(data.folder)],
                              stdout=subprocess.PIPE, text=True, env=env)
+    assert child.stdout is not None
     try:
         first = child.stdout.readline().split()
         assert first and first[0] == "Country", first  # the Country nodes are committed
@@ -497,7 +499,7 @@ def test_eight_readers_during_a_load_see_before_or_after(engine, empty_kb, datas
     empty_kb.load([data.folder / "sources.yaml"])
 
     def answer(k: kb.KB) -> tuple:
-        return tuple((r.name, r.key) for r in k.ask("search", {"text": "zyxquartz", "limit": 100}))
+        return tuple((r.name, r.key) for r in k.ask("search", {"text": "zyxquartz", "limit": 100}, SearchRow))
 
     before = answer(empty_kb)
     after_expected = tuple(sorted((t["name"], t["id"]) for t in techs))

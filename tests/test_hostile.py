@@ -130,6 +130,7 @@ def canned_call(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     return name, params
 
 
+@pytest.mark.slow
 @HYPOTHESIS
 @given(call=canned_call())
 def test_canned_questions_survive_hostile_parameters(loaded_kb, call):
@@ -246,8 +247,8 @@ def hostile_records(draw: st.DrawFn) -> dict[str, Any]:
 
 def _write_files(folder: Path, records: dict[str, Any]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for f in folder.iterdir():
-        f.unlink()
+    for old in folder.iterdir():
+        old.unlink()
     (folder / "sources.yaml").write_text(yaml.safe_dump({"sources": records["sources"]}, allow_unicode=False))
     rest = {k: v for k, v in records.items() if k not in ("sources", "production")}
     (folder / "things.yaml").write_text(yaml.safe_dump(rest, allow_unicode=False))
@@ -566,6 +567,7 @@ WRITES: dict[str, dict[str, str]] = {
 
 
 def _schema(k) -> dict[str, Any]:  # noqa: ANN001
+    indexes: list[tuple[Any, ...]] | list[str]
     if k.engine == "falkordb":
         indexes = sorted(
             (r["label"], tuple(r["properties"]), str(r["types"]), r["entitytype"]) for r in k.read("CALL db.indexes()"))

@@ -156,6 +156,7 @@ EXPECTED_2012 = {"Country:JPN", "Country:IND", "Country:CHN", "Country:EUU", "Co
                  "Organisation:toyota-tsusho", "Commodity:rare-earths", "Agreement:japan-india-2012-mou"}
 
 
+@pytest.mark.slow
 @needs_2012
 def test_ingesting_the_2012_article(empty_kb):
     k = empty_kb
@@ -217,6 +218,7 @@ def test_ingesting_the_2012_article(empty_kb):
     assert co["Toyota Tsusho Corporation"].label == "Organisation"
 
 
+@pytest.mark.slow
 def test_html_and_capitals_fixtures(empty_kb):
     k = empty_kb
     k.load()
@@ -243,6 +245,7 @@ def test_html_and_capitals_fixtures(empty_kb):
     assert co["United States"].articles == 2 and co["United States"].mentions == 3
 
 
+@pytest.mark.slow
 def test_a_changed_article_replaces_what_it_said(empty_kb, tmp_path):
     k = empty_kb
     k.load()
@@ -261,6 +264,7 @@ def test_a_changed_article_replaces_what_it_said(empty_kb, tmp_path):
     assert k.stats()["checksum"] == changed  # same as ingesting the new version afresh
 
 
+@pytest.mark.slow
 def test_an_article_may_not_overwrite_a_curated_source(empty_kb, tmp_path):
     k = empty_kb
     k.load()
@@ -283,8 +287,8 @@ def test_cli_has_help_with_an_example_and_fails_in_one_line(tmp_path):
     assert res.exit_code == 0 and "Example" in res.output
 
     env = {**os.environ, "KB_HOME": str(tmp_path / "home")}
-    res = subprocess.run([sys.executable, "-m", "kb", "ingest", str(tmp_path / "missing.txt")],
-                         capture_output=True, text=True, env=env, timeout=60)
-    assert res.returncode == 1
-    assert res.stderr.strip().startswith("error:") and "no such file" in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    proc = subprocess.run([sys.executable, "-m", "kb", "ingest", str(tmp_path / "missing.txt")],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().startswith("error:") and "no such file" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 
+@pytest.mark.slow
 def test_bundled_kb_is_fully_sourced_and_idempotent(empty_kb):
     first = empty_kb.load()
     assert first.counters.nodes_created == first.nodes > 0
@@ -61,6 +62,7 @@ def test_every_production_year_has_a_world_total(loaded_kb):
 # Broken data (every kind at once, refused whole): tests/test_hostile.py
 
 
+@pytest.mark.slow
 def test_user_folder_loads_beside_the_bundled_one(empty_kb, tmp_path, data_dir):
     own = tmp_path / "own"
     own.mkdir()

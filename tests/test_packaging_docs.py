@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from typer.models import CommandInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +80,14 @@ def test_generated_docs_are_current():
     assert res.returncode == 0, res.stderr
 
 
+def _command_name(c: CommandInfo) -> str:
+    """What a typer command is called on the command line's first word (its name, else its function's)."""
+    if c.name:
+        return c.name
+    assert c.callback is not None, c
+    return c.callback.__name__
+
+
 @pytest.mark.slow
 def test_every_command_has_help_with_an_example():
     from typer.testing import CliRunner
@@ -86,9 +95,10 @@ def test_every_command_has_help_with_an_example():
     from kb.cli.main import app
 
     runner = CliRunner()
-    paths = [[c.name or c.callback.__name__] for c in app.registered_commands]
+    paths = [[_command_name(c)] for c in app.registered_commands]
     for g in app.registered_groups:
-        paths += [[g.name, c.name or c.callback.__name__] for c in g.typer_instance.registered_commands]
+        assert g.name is not None and g.typer_instance is not None, g
+        paths += [[g.name, _command_name(c)] for c in g.typer_instance.registered_commands]
     assert len(paths) >= 8
     for p in paths:
         res = runner.invoke(app, [*p, "--help"])

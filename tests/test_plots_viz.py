@@ -6,12 +6,17 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pytest
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 
 from kb.analysis import plots, viz
 from kb.errors import KBError
+from kb.subgraph import COLORS, EDGE_STYLES, mentioned, subgraph
 from tests.engines import HANG
 from tests.test_queries import records
 
@@ -21,6 +26,20 @@ KB_CMD = [sys.executable, "-m", "kb"]  # the kb of the interpreter running the t
 
 def _texts(fig) -> str:
     return " ".join(t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text")))
+
+
+def _bars(patches: Iterable[Patch]) -> list[Rectangle]:
+    """The patches of a bar chart, each a Rectangle (any other shape fails the test)."""
+    bars = list(patches)
+    assert all(isinstance(p, Rectangle) for p in bars), bars
+    return [p for p in bars if isinstance(p, Rectangle)]
+
+
+def _points(line: Line2D) -> list[tuple[float, float]]:
+    """The (x, y) points a line draws."""
+    xs = np.asarray(line.get_xdata(), dtype=float).tolist()
+    ys = np.asarray(line.get_ydata(), dtype=float).tolist()
+    return list(zip(xs, ys, strict=True))
 
 
 # --------------------------------------------------------------------------- charts
@@ -41,15 +60,17 @@ def test_production_shares(loaded_kb, tmp_path):
     # MCS 2014 itemises only China in the data: the rest of the world total is missing, not "other countries"
     assert table[2012].other is None and table[2012].missing == pytest.approx(1 - table[2012].shares["China"], abs=0.001)
     # MCS 2026 is in the data whole: the remainder is its published "Other countries" (and rounding)
-    assert table[2024].whole_table and table[2024].missing == 0.0 and 0 < table[2024].other < 0.02
-    assert table[2024].coverage > 0.95 > table[2012].coverage
+    latest, mcs2014 = table[2024], table[2012]
+    assert latest.other is not None and latest.coverage is not None and mcs2014.coverage is not None
+    assert latest.whole_table and latest.missing == 0.0 and 0 < latest.other < 0.02
+    assert latest.coverage > 0.95 > mcs2014.coverage
     assert "China" in table[2024].estimated and not table[2023].estimated
     fig = plots.production_shares(loaded_kb, stage="mining", start=2010, end=2024)
     text = _texts(fig)
     assert "2010–2024" in text and "China" in text and "Mineral Commodity Summaries" in text
     assert "Sources: USGS, Mineral Commodity Summaries" in text
     assert "Not in the data" in text and "Other countries" in text and "2024e" in text and "2023e" not in text
-    hatched = [p for p in fig.axes[0].patches if p.get_hatch()]
+    hatched = _bars(p for p in fig.axes[0].patches if p.get_hatch())
     assert len(hatched) == len(table)
     # one "Not in the data" bar a year, as tall as the share of the world total the edition leaves out
     assert {round(p.get_x() + p.get_width() / 2): round(p.get_height(), 3) for p in hatched} == \
@@ -94,14 +115,14 @@ def test_prices(loaded_kb, tmp_path):
     fig = plots.prices(loaded_kb, ["Dy", "Tb"], log=True)
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
-    drawn = {(round(x), y) for line in ax.get_lines() for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True)}
+    drawn = {(round(x), y) for line in ax.get_lines() for x, y in _points(line)}
     assert {(y, v) for (s, y), v in want.items()} <= drawn  # every published figure is a point on the chart
     text = _texts(fig)
     assert "Source" in text and "USGS, Mineral Commodity Summaries" in text and "terbium oxide" in text
     est = [r["year"] for r in table if r.get("estimated")]
     assert est and f"{max(est)}e" in text  # estimated years marked
-    hollow = [line for line in ax.get_lines() if line.get_markerfacecolor() == "white" and len(line.get_xdata())]
-    assert {round(x) for line in hollow for x in line.get_xdata()} == set(est)
+    hollow = [line for line in ax.get_lines() if line.get_markerfacecolor() == "white" and _points(line)]
+    assert {round(x) for line in hollow for x, _ in _points(line)} == set(est)
     assert plots.prices(loaded_kb, ["Dy"]).axes[0].get_yscale() == "linear"
     assert "2021–2023" in _texts(plots.prices(loaded_kb, ["Nd"], 2021, 2023))  # the title follows --from/--to
     svg = tmp_path / "prices.svg"
@@ -129,7 +150,7 @@ def test_dependence_after_a_trade_import(empty_kb, tmp_path):
     assert rows and any(r["restricted"] for r in rows) and not all(r["restricted"] for r in rows)
     fig = plots.dependence(empty_kb, "Japan", 2022)
     ax = fig.axes[0]
-    bars = {label.get_text(): patch for label, patch in zip(ax.get_yticklabels(), ax.patches, strict=True)}
+    bars = {label.get_text(): patch for label, patch in zip(ax.get_yticklabels(), _bars(ax.patches), strict=True)}
     assert len(bars) == len(rows)
     for r in rows:
         bar = bars[f"{r['partner']} ({r['iso3']})"]
@@ -162,25 +183,25 @@ def test_chart_mistakes_are_kb_errors(loaded_kb, tmp_path):
 
 
 def test_mentioned_names_fold_case_and_accents():
-    got = viz.mentioned([{"country": "Türkiye", "elements": ["Nd", "Dy"], "n": 3, "x": "y"}], {"iso3": "JPN"})
+    got = mentioned([{"country": "Türkiye", "elements": ["Nd", "Dy"], "n": 3, "x": "y"}], {"iso3": "JPN"})
     assert {"türkiye", "turkiye", "nd", "dy", "jpn"} <= set(got)
     assert "y" not in got  # one letter names nothing
 
 
 def test_subgraph_of_element_uses(loaded_kb):
-    g = viz.subgraph(loaded_kb, "element_uses", {"symbol": "Nd"})
+    g = subgraph(loaded_kb, "element_uses", {"symbol": "Nd"})
     ids = {n["id"] for n in g.nodes}
     assert "Element|Nd" in ids
     assert {"Use", "Technology"} <= set(g.labels) and "Source" not in g.labels
     assert any(e["type"] == "USED_IN" and e["start"] == "Element|Nd" for e in g.relationships)
     assert all(e["start"] in ids and e["end"] in ids for e in g.relationships)
-    with_sources = viz.subgraph(loaded_kb, "element_uses", {"symbol": "Nd"}, include_sources=True)
+    with_sources = subgraph(loaded_kb, "element_uses", {"symbol": "Nd"}, include_sources=True)
     assert "Source" in with_sources.labels
     assert any(e["type"] == "SOURCED_FROM" for e in with_sources.relationships)
 
 
 def test_subgraph_of_disputes(loaded_kb):
-    g = viz.subgraph(loaded_kb, "disputes", {"iso3": "JPN"})
+    g = subgraph(loaded_kb, "disputes", {"iso3": "JPN"})
     assert {"Dispute|DS433", "Country|JPN", "Country|CHN"} <= {n["id"] for n in g.nodes}
     assert {"start": "Country|JPN", "end": "Dispute|DS433", "type": "COMPLAINANT_IN"} in g.relationships
 
@@ -203,16 +224,16 @@ def test_render_writes_one_offline_page(loaded_kb, tmp_path):
 
 
 def test_pictures_show_subject_roles_and_technologies(loaded_kb, tmp_path):
-    g = viz.subgraph(loaded_kb, "disputes", {"iso3": "JPN"})
+    g = subgraph(loaded_kb, "disputes", {"iso3": "JPN"})
     assert g.subjects == ["Country|JPN"]
     page = viz.page(g)
     assert '"borderWidth": 5' in page and "Subject:</b> Japan" in page
-    complainant, third = viz.EDGE_STYLES["COMPLAINANT_IN"], viz.EDGE_STYLES["THIRD_PARTY_IN"]
+    complainant, third = EDGE_STYLES["COMPLAINANT_IN"], EDGE_STYLES["THIRD_PARTY_IN"]
     assert complainant[0] != third[0] and complainant[1] > third[1]  # told apart at a glance
     assert f'"color": "{complainant[0]}"' in page and "complainant in" in page and "third party in" in page
-    assert viz.COLORS["Organisation"] != viz.COLORS["Agreement"]
+    assert COLORS["Organisation"] != COLORS["Agreement"]
     assert "Math.max(14, 14 / s)" in page  # labels kept legible at the fitted zoom
-    profile = viz.subgraph(loaded_kb, "element_profile", {"symbol": "Dy"})
+    profile = subgraph(loaded_kb, "element_profile", {"symbol": "Dy"})
     assert "Technology" in profile.labels
     assert any(e["type"] == "ENABLES" for e in profile.relationships)
     with pytest.raises(KBError, match="table, not a graph"):

@@ -21,10 +21,12 @@ def records() -> dict[str, list[Any]]:
     from kb.core import bundled_data_dir
     from kb.loaders.build import validate
     from kb.loaders.read import read_all
+    from kb.schema import Record, Source
 
     raw, problems = read_all([bundled_data_dir()])
     out: dict[str, list[Any]] = defaultdict(list)
     for _, m in validate(raw, problems):
+        assert isinstance(m, (Record, Source)), m
         out[type(m).__label__].append(m)
     return out
 

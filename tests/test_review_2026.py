@@ -4,6 +4,7 @@ suspension) and the review path from an ingested article to a loaded record, on 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -28,7 +29,7 @@ ACCEPT = ["id=china-dual-use-ban-japan-jiji-2026", "name=China's ban on dual-use
 
 
 def test_measure_suspension_and_scope_are_validated():
-    base = {"id": "m", "name": "m", "kind": "ban", "imposed_by": "CHN", "sources": ["s"]}
+    base: dict[str, Any] = {"id": "m", "name": "m", "kind": "ban", "imposed_by": "CHN", "sources": ["s"]}
     ok = Measure(**base, target_scope="countries", targets=["JPN"], suspended_from="2025-11-07",
                  suspended_until="2026-11-10")
     assert ok.suspended_until == "2026-11-10"
@@ -36,7 +37,7 @@ def test_measure_suspension_and_scope_are_validated():
                 {"suspended_until": "2026-11-10"}, {"suspended_from": "2026-02-30"},
                 {"target_scope": "everyone"}, {"target_scope": "countries"}):
         with pytest.raises(ValidationError):
-            Measure(**base, **bad)
+            Measure.model_validate({**base, **bad})
 
 
 # --------------------------------------------------------------------------- the 2026 questions
@@ -90,6 +91,7 @@ def _ban_claim(k) -> dict:
     return rows[0]
 
 
+@pytest.mark.slow
 def test_an_accepted_article_claim_loads_and_answers_export_restrictions(empty_kb, tmp_path):
     k = empty_kb
     k.load()

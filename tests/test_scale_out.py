@@ -48,6 +48,7 @@ def test_canned_questions_run_unchanged_over_neo4j_routing(both_loaded):
         assert isinstance(driver, neo4j.Neo4jDriver)  # a routing driver, not a direct bolt one
         with driver.session() as s:
             table = s.run("CALL dbms.routing.getRoutingTable({}, 'neo4j')").single()
+        assert table is not None
         roles = {srv["role"] for srv in table["servers"]}
         assert {"READ", "WRITE", "ROUTE"} <= roles, table
         answers = _answers(routed)

@@ -146,6 +146,7 @@ SAMPLES = [
 ]
 
 
+@pytest.mark.slow
 def test_the_chain_questions_give_the_same_rows_on_both_engines(both_loaded):
     kbs = {name: e.loaded() for name, e in both_loaded.items()}
     compared = 0

@@ -202,8 +202,9 @@ def test_import_dependence_falls_back_to_reconciled_then_mirror(empty_kb):
 # --------------------------------------------------------------------------- the CLI
 
 
+@pytest.mark.slow
 def test_cli_import_prints_one_line_per_count_and_refuses_a_malformed_file(engine, tmp_path):
-    from tests.test_cli import run_kb
+    from tests.engines import run_kb
 
     engine.empty()
     kept = _comtrade_kept()

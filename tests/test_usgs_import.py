@@ -171,6 +171,7 @@ def test_malformed_input_names_file_line_and_field(tmp_path, text, where):
     assert len(res.stderr.strip().splitlines()) == 1 and where in res.stderr
 
 
+@pytest.mark.slow
 def test_the_cli_writes_files_that_kb_load_accepts(tmp_path):
     env = {**os.environ, "KB_HOME": str(tmp_path / "home")}
     out = tmp_path / "records"
@@ -353,6 +354,7 @@ def test_a_figure_resting_only_on_press_is_refused_unless_second_hand(empty_kb, 
     assert empty_kb.read("MATCH (p:Production) RETURN p.second_hand AS s") == [{"s": True}]
 
 
+@pytest.mark.slow
 def test_every_bundled_source_has_a_tier_and_stats_report_the_tiers(loaded_kb):
     import yaml
 

@@ -213,6 +213,7 @@ def test_no_bundled_figure_or_source_names_a_forum_podcast_tour_or_stock_page():
         assert not [b for b in BANNED if b in text], path.name
 
 
+@pytest.mark.slow
 def test_stats_report_tiers_and_the_thin_years(loaded_kb):
     st = loaded_kb.stats()
     assert set(st["thin_years"]) == set(range(2010, 2018))

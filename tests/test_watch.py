@@ -68,8 +68,10 @@ class Site:
 
     def add(self, path: str, file: str | None = None, ctype: str = "text/html; charset=UTF-8", status: int = 200,
             body: bytes | None = None, **extra: str) -> None:
-        data = body if body is not None else (FEEDS / file).read_bytes().replace(b"HOST", self.base.encode())
-        self.routes[path] = (status, ctype, data, extra)
+        if body is None:
+            assert file is not None, f"{path}: serve a file or a body"
+            body = (FEEDS / file).read_bytes().replace(b"HOST", self.base.encode())
+        self.routes[path] = (status, ctype, body, extra)
 
     def __enter__(self) -> Site:
         p = "pages/"
@@ -123,6 +125,12 @@ def outcomes(report: Any) -> dict[str, list[str]]:
 # --------------------------------------------------------------------------- no engine
 
 
+def _wrong(parsed: tuple[Any, Any, str | None]) -> str:
+    """What a feed or sitemap parser says is wrong with its input (it must say something)."""
+    assert parsed[2] is not None, parsed
+    return parsed[2]
+
+
 def test_feed_parsers_read_the_publishers_formats():
     rss, warn, wrong = parse_feed((FEEDS / "trade-press.rss").read_bytes())
     assert wrong is None and warn is None and len(rss) == 6
@@ -132,9 +140,9 @@ def test_feed_parsers_read_the_publishers_formats():
     items, nested, wrong = parse_sitemap((FEEDS / "ministry-sitemap.xml").read_bytes())
     assert wrong is None and nested == [] and [(i.title, i.date) for i in items] == [
         ("China expands export controls on rare earths", "2025-10-24"), (None, "2025-07-10")]
-    assert parse_feed((FEEDS / "broken.rss").read_bytes())[2].startswith("malformed feed")
-    assert parse_sitemap(b"<html><body>hi</body></html>")[2] == "not a sitemap (its root element is <html>)"
-    assert "not a readable sitemap" in parse_sitemap(b"<urlset><url>")[2]
+    assert _wrong(parse_feed((FEEDS / "broken.rss").read_bytes())).startswith("malformed feed")
+    assert _wrong(parse_sitemap(b"<html><body>hi</body></html>")) == "not a sitemap (its root element is <html>)"
+    assert "not a readable sitemap" in _wrong(parse_sitemap(b"<urlset><url>"))
 
 
 def test_a_bad_config_names_the_file_and_the_field(tmp_path):
@@ -178,112 +186,136 @@ def test_cli_watch_has_help_and_fails_in_one_line(tmp_path):
     bad = tmp_path / "feeds.toml"
     bad.write_text("[[feed]]\nname = 'x'\n")
     env = {**os.environ, "KB_HOME": str(tmp_path / "home")}
-    res = subprocess.run([sys.executable, "-m", "kb", "watch", str(bad)], capture_output=True, text=True, env=env,
-                         timeout=60)
-    assert res.returncode == 1 and "Traceback" not in res.stderr
-    assert res.stderr.strip().startswith("error:") and "feed[1].url: Field required" in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1
+    proc = subprocess.run([sys.executable, "-m", "kb", "watch", str(bad)], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().startswith("error:") and "feed[1].url: Field required" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
 
 
 # --------------------------------------------------------------------------- both engines
 
 
+def _dry_run_writes_nothing(k: Any, cfg: WatchConfig, state: Path) -> None:
+    """A dry run reads everything and writes neither the graph nor the state."""
+    checksum = k.stats()["checksum"]
+    dry = watch(k, cfg, state_dir=state, dry_run=True)
+    assert len([line for line in dry.lines if line.outcome == "ingested"]) == 5 and dry.articles
+    assert k.stats()["checksum"] == checksum and not (state / "state.json").exists()
+
+
+def _first_run_outcomes(first: Any) -> None:
+    """Each item is one clear line; nothing is lost."""
+    got = outcomes(first)
+    lines = "\n".join(line.text() for line in first.lines)
+    assert sorted(got["ingested"]) == sorted([
+        "lynas-produces-worlds-first-dysprosium-outside-of-china/",
+        "2025/05/16/lynas-separates-heavy-rare-earths/",
+        "presscorner/detail/iluka-eneabba-loan",
+        "article/china-expands-export-controls-rare-earths.html",
+        "article/mp-materials-pentagon-deal.html"]), lines
+    assert got["moved"] == ["old/lynas-separates-heavy-rare-earths/"]
+    assert got["held-paywall"] == ["premium/lynas-a25mil-capex/"]
+    assert got["robots"] == ["private/rare-earths-editorial-note/"]
+    assert got["filtered"] == ["gold-price-record/"]
+    assert got["not-article"] == ["wp-content/uploads/lynas-quarterly-rare-earths.pdf"]
+    assert got["duplicate"] == ["presscorner/detail/lynas-dysprosium-copy"]
+    assert got["malformed"] == ["wire/feed.rss"]
+    assert {line.outcome for line in first.problems} == {"held-paywall", "robots", "not-article", "malformed"}
+    held = next(line for line in first.lines if line.outcome == "held-paywall")
+    assert "a paywall notice ('This article is for')" in held.detail and "kb ingest" in held.detail
+    assert sum(len(v) for v in got.values()) == len(first.lines) == 12  # 10 items, 1 move, 1 bad feed
+
+
+def _polite(site: Site) -> None:
+    """Our User-Agent everywhere, robots.txt read once, the disallowed page never asked for, at least
+    per_host_seconds between two requests to the host."""
+    assert {r["ua"] for r in site.log} == {UA}
+    assert site.paths().count("/robots.txt") == 1
+    assert "/private/rare-earths-editorial-note/" not in site.paths()
+    starts = [r["at"] for r in site.log]
+    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.05
+
+
+def _review_queue(k: Any, site: Site, first: Any) -> None:
+    """The articles, their candidate claims, linked to the graph's entities."""
+    sources = {r["id"]: r for r in k.read(
+        "MATCH (s:Source) WHERE s.origin = 'ingest' RETURN s.id AS id, s.url AS url, s.publisher AS publisher, "
+        "s.date AS date")}
+    assert sorted(sources) == sorted(first.articles) and len(sources) == 5
+    moved = next(s for s in sources.values() if "lynas-separates" in s["url"])
+    assert moved["url"] == f"{site.base}/2025/05/16/lynas-separates-heavy-rare-earths/"  # where it was read
+    iluka = next(s for s in sources.values() if "iluka" in s["url"])
+    assert (iluka["publisher"], iluka["date"]) == ("Kallanish", "2024-12-20")  # the date from the Atom entry
+    queue = candidates(k)
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for c in queue:
+        by_source.setdefault(c["source"], []).append(c)
+    assert set(by_source) <= set(sources) and len(by_source) >= 4
+    assert first.claims == len(queue)
+    vbw = next(s for s in sources if "china-expands" in s)
+    assert any(c["quantity"] == 0.1 and c["unit"] == "%" and "CHN" in c["about"] for c in by_source[vbw])
+    linked = k.read("MATCH (s:Source {id: $id})-[:MENTIONS]->(e:Facility) RETURN collect(e.id) AS f",
+                    {"id": iluka["id"]})[0]["f"]
+    assert "eneabba-refinery" in linked
+
+
+def _second_run_is_conditional(k: Any, site: Site, cfg: WatchConfig, state: Path) -> None:
+    """A conditional GET for each feed, 304, nothing new fetched."""
+    before, checksum = len(site.log), k.stats()["checksum"]
+    second = watch(k, cfg, state_dir=state)
+    again = outcomes(second)
+    assert sorted(again["not-modified"]) == ["feed/", "presscorner/feed.atom", "sitemap-news.xml"]
+    assert again["malformed"] == ["wire/feed.rss"]  # still broken: read again, still a line
+    assert "ingested" not in again and second.articles == []
+    asked = site.paths(before)
+    assert sorted(asked) == sorted(["/robots.txt", "/feed/", "/presscorner/feed.atom", "/sitemap-news.xml",
+                                    "/wire/feed.rss"])
+    conditional = [r for r in site.log[before:] if r["path"] in ("/feed/", "/sitemap-news.xml")]
+    assert all(r["inm"] and r["ims"] == LAST_MODIFIED for r in conditional)
+    assert k.stats()["checksum"] == checksum
+
+
+def _changed_feed_fetches_only_new_items(k: Any, site: Site, cfg: WatchConfig, state: Path) -> None:
+    """A feed that changes is read again, but items seen before are not fetched again."""
+    site.add("/feed/", "trade-press.rss", "application/rss+xml", conditional="1",
+             body=(FEEDS / "trade-press.rss").read_bytes().replace(b"HOST", site.base.encode()) + b"\n")
+    before = len(site.log)
+    third = outcomes(watch(k, cfg, state_dir=state, feeds=["trade-press"]))
+    assert set(site.paths(before)) == {"/robots.txt", "/feed/"}
+    assert len(third["seen"]) == 5 and third["filtered"] == ["gold-price-record/"]
+
+
+def _failed_item_is_tried_again(k: Any, site: Site, cfg: WatchConfig, state: Path) -> None:
+    """An item that failed (HTTP 503) is tried again on the next run, even when its feed answers 304."""
+    flaky = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item>'
+             b"<title>Rare earths: Iluka's Eneabba refinery loan</title><link>" + site.base.encode()
+             + b"/wire/iluka</link><pubDate>Fri, 20 Dec 2024 09:00:00 +0000</pubDate></item></channel></rss>")
+    site.add("/wire/ok.rss", body=flaky, ctype="application/rss+xml", conditional="1")
+    site.add("/wire/iluka", status=503, body=b"busy")
+    cfg2 = cfg.model_copy(update={"feeds": [*cfg.feeds, cfg.feeds[0].model_copy(
+        update={"name": "wire-ok", "url": f"{site.base}/wire/ok.rss", "publisher": "Kallanish"})]})
+    fourth = outcomes(watch(k, cfg2, state_dir=state, feeds=["wire-ok"]))
+    assert fourth["http-error"] == ["wire/iluka"] and "ingested" not in fourth
+    site.add("/wire/iluka", "pages/iluka-eneabba-loan.html")
+    fifth = outcomes(watch(k, cfg2, state_dir=state, feeds=["wire-ok"]))
+    assert fifth["not-modified"] == ["wire/ok.rss"]
+    assert fifth["duplicate"] == ["wire/iluka"]  # fetched again; the same text as the press corner's copy
+
+
+@pytest.mark.slow
 def test_two_runs_against_the_recorded_publishers(empty_kb, tmp_path):
-    k = empty_kb
+    k, state = empty_kb, tmp_path / "watch"
     k.load()
     with Site() as site:
         cfg = config(site.base, per_host=0.05)
-        # a dry run reads everything and writes neither the graph nor the state
-        checksum = k.stats()["checksum"]
-        dry = watch(k, cfg, state_dir=tmp_path / "watch", dry_run=True)
-        assert len([line for line in dry.lines if line.outcome == "ingested"]) == 5 and dry.articles
-        assert k.stats()["checksum"] == checksum and not (tmp_path / "watch" / "state.json").exists()
+        _dry_run_writes_nothing(k, cfg, state)
         site.log.clear()
-
-        first = watch(k, cfg, state_dir=tmp_path / "watch")
-        got = outcomes(first)
-        lines = "\n".join(line.text() for line in first.lines)
-
-        # each item is one clear line; nothing is lost
-        assert sorted(got["ingested"]) == sorted([
-            "lynas-produces-worlds-first-dysprosium-outside-of-china/",
-            "2025/05/16/lynas-separates-heavy-rare-earths/",
-            "presscorner/detail/iluka-eneabba-loan",
-            "article/china-expands-export-controls-rare-earths.html",
-            "article/mp-materials-pentagon-deal.html"]), lines
-        assert got["moved"] == ["old/lynas-separates-heavy-rare-earths/"]
-        assert got["held-paywall"] == ["premium/lynas-a25mil-capex/"]
-        assert got["robots"] == ["private/rare-earths-editorial-note/"]
-        assert got["filtered"] == ["gold-price-record/"]
-        assert got["not-article"] == ["wp-content/uploads/lynas-quarterly-rare-earths.pdf"]
-        assert got["duplicate"] == ["presscorner/detail/lynas-dysprosium-copy"]
-        assert got["malformed"] == ["wire/feed.rss"]
-        assert {line.outcome for line in first.problems} == {"held-paywall", "robots", "not-article", "malformed"}
-        held = next(line for line in first.lines if line.outcome == "held-paywall")
-        assert "a paywall notice ('This article is for')" in held.detail and "kb ingest" in held.detail
-        assert sum(len(v) for v in got.values()) == len(first.lines) == 12  # 10 items, 1 move, 1 bad feed
-
-        # polite: our User-Agent everywhere, robots.txt read once, the disallowed page never asked for,
-        # at least per_host_seconds between two requests to the host
-        assert {r["ua"] for r in site.log} == {UA}
-        assert site.paths().count("/robots.txt") == 1
-        assert "/private/rare-earths-editorial-note/" not in site.paths()
-        starts = [r["at"] for r in site.log]
-        assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.05
-
-        # the review queue: the articles, their candidate claims, linked to the graph's entities
-        sources = {r["id"]: r for r in k.read(
-            "MATCH (s:Source) WHERE s.origin = 'ingest' RETURN s.id AS id, s.url AS url, s.publisher AS publisher, "
-            "s.date AS date")}
-        assert sorted(sources) == sorted(first.articles) and len(sources) == 5
-        moved = next(s for s in sources.values() if "lynas-separates" in s["url"])
-        assert moved["url"] == f"{site.base}/2025/05/16/lynas-separates-heavy-rare-earths/"  # where it was read
-        iluka = next(s for s in sources.values() if "iluka" in s["url"])
-        assert (iluka["publisher"], iluka["date"]) == ("Kallanish", "2024-12-20")  # the date from the Atom entry
-        queue = candidates(k)
-        by_source: dict[str, list[dict[str, Any]]] = {}
-        for c in queue:
-            by_source.setdefault(c["source"], []).append(c)
-        assert set(by_source) <= set(sources) and len(by_source) >= 4
-        assert first.claims == len(queue)
-        vbw = next(s for s in sources if "china-expands" in s)
-        assert any(c["quantity"] == 0.1 and c["unit"] == "%" and "CHN" in c["about"] for c in by_source[vbw])
-        linked = k.read("MATCH (s:Source {id: $id})-[:MENTIONS]->(e:Facility) RETURN collect(e.id) AS f",
-                        {"id": iluka["id"]})[0]["f"]
-        assert "eneabba-refinery" in linked
-
-        # the second run: a conditional GET for each feed, 304, nothing new fetched
-        before, checksum = len(site.log), k.stats()["checksum"]
-        second = watch(k, cfg, state_dir=tmp_path / "watch")
-        again = outcomes(second)
-        assert sorted(again["not-modified"]) == ["feed/", "presscorner/feed.atom", "sitemap-news.xml"]
-        assert again["malformed"] == ["wire/feed.rss"]  # still broken: read again, still a line
-        assert "ingested" not in again and second.articles == []
-        asked = site.paths(before)
-        assert sorted(asked) == sorted(["/robots.txt", "/feed/", "/presscorner/feed.atom", "/sitemap-news.xml",
-                                        "/wire/feed.rss"])
-        conditional = [r for r in site.log[before:] if r["path"] in ("/feed/", "/sitemap-news.xml")]
-        assert all(r["inm"] and r["ims"] == LAST_MODIFIED for r in conditional)
-        assert k.stats()["checksum"] == checksum
-
-        # a feed that changes is read again, but items seen before are not fetched again
-        site.add("/feed/", "trade-press.rss", "application/rss+xml", conditional="1",
-                 body=(FEEDS / "trade-press.rss").read_bytes().replace(b"HOST", site.base.encode()) + b"\n")
-        before = len(site.log)
-        third = outcomes(watch(k, cfg, state_dir=tmp_path / "watch", feeds=["trade-press"]))
-        assert set(site.paths(before)) == {"/robots.txt", "/feed/"}
-        assert len(third["seen"]) == 5 and third["filtered"] == ["gold-price-record/"]
-        # an item that failed (HTTP 503) is tried again on the next run, even when its feed answers 304
-        flaky = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item>'
-                 b"<title>Rare earths: Iluka's Eneabba refinery loan</title><link>" + site.base.encode()
-                 + b"/wire/iluka</link><pubDate>Fri, 20 Dec 2024 09:00:00 +0000</pubDate></item></channel></rss>")
-        site.add("/wire/ok.rss", body=flaky, ctype="application/rss+xml", conditional="1")
-        site.add("/wire/iluka", status=503, body=b"busy")
-        cfg2 = cfg.model_copy(update={"feeds": [*cfg.feeds, cfg.feeds[0].model_copy(
-            update={"name": "wire-ok", "url": f"{site.base}/wire/ok.rss", "publisher": "Kallanish"})]})
-        fourth = outcomes(watch(k, cfg2, state_dir=tmp_path / "watch", feeds=["wire-ok"]))
-        assert fourth["http-error"] == ["wire/iluka"] and "ingested" not in fourth
-        site.add("/wire/iluka", "pages/iluka-eneabba-loan.html")
-        fifth = outcomes(watch(k, cfg2, state_dir=tmp_path / "watch", feeds=["wire-ok"]))
-        assert fifth["not-modified"] == ["wire/ok.rss"]
-        assert fifth["duplicate"] == ["wire/iluka"]  # fetched again; the same text as the press corner's copy
+        first = watch(k, cfg, state_dir=state)
+        _first_run_outcomes(first)
+        _polite(site)
+        _review_queue(k, site, first)
+        # the runs after it: each reads the state the one before it left
+        _second_run_is_conditional(k, site, cfg, state)
+        _changed_feed_fetches_only_new_items(k, site, cfg, state)
+        _failed_item_is_tried_again(k, site, cfg, state)

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -20,7 +21,7 @@ import pytest
 from kb.bench.run import SAMPLES
 from kb.engines.base import free_port
 from kb.queries.catalog import catalog
-from tests.engines import HANG, kb_command, stop_process
+from tests.engines import HANG, kb_command, stop_process, tool_text
 
 #: parameter sets for questions the benchmark does not sample
 EXTRA_SAMPLES = {"figure_vintages": [{"iso3": "CHN", "year": 2020}]}
@@ -54,6 +55,7 @@ def client(loaded_kb):  # noqa: ANN201
 # --------------------------------------------------------------------------- the HTTP API
 
 
+@pytest.mark.slow
 def test_every_questions_json_and_csv_equal_kb_ask(client, loaded_kb):
     for name, q in catalog().items():
         for params in samples(name):
@@ -202,7 +204,7 @@ def test_pages_make_no_outside_request_and_cache(client):
     assert "max-age" in client.get("/static/app.js").headers["cache-control"]
 
 
-CHART_SAMPLES = {"production_history": ({"iso3": "China"}, "tonnes REO"), "prices": ({}, "US$ per kg"),
+CHART_SAMPLES: dict[str, tuple[dict[str, Any], str]] = {"production_history": ({"iso3": "China"}, "tonnes REO"), "prices": ({}, "US$ per kg"),
                  "top_producers": ({"year": 2024}, "share of world output"),
                  "supply_concentration": ({"year": 2024}, "HHI (0-10,000)"),
                  "import_reliance": ({"iso3": "USA"}, "net import reliance"),
@@ -233,7 +235,9 @@ def test_series_answers_carry_an_inline_svg_chart_with_text_as_text(client, load
 
 def test_the_graph_picture_of_an_answer(client, loaded_kb):
     page = client.get("/q/alternative_suppliers?importer=JPN&symbol=Dy").text
-    data = json.loads(re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', page, re.S).group(1))
+    script = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', page, re.S)
+    assert script is not None, page
+    data = json.loads(script.group(1))
     ids = {n["id"] for n in data["nodes"]}
     answer = loaded_kb.ask("alternative_suppliers", {"importer": "JPN", "symbol": "Dy"}).to_dicts()
     assert {"Country|JPN", "Element|Dy"} <= ids and {f"Country|{r['iso3']}" for r in answer} <= ids
@@ -263,6 +267,7 @@ def test_every_question_has_a_form(client):
 # --------------------------------------------------------------------------- MCP
 
 
+@pytest.mark.slow
 def test_mcp_client_asks_the_questions(engine, loaded_kb):
     import anyio
     from mcp import ClientSession, StdioServerParameters
@@ -285,22 +290,22 @@ def test_mcp_client_asks_the_questions(engine, loaded_kb):
 
             res = await session.call_tool("alternative_suppliers", {"importer": "Japan", "symbol": "Dy"})
             assert not res.is_error
-            assert json.loads(res.content[0].text)["rows"] == expected
+            assert json.loads(tool_text(res))["rows"] == expected
             assert res.structured_content["rows"] == expected
 
             res = await session.call_tool("top_producers", {"year": "2011"})
-            assert res.is_error and "parameter year must be int" in res.content[0].text
+            assert res.is_error and "parameter year must be int" in tool_text(res)
 
             found = await session.call_tool("find_entities", {"text": "dysprosium"})
-            assert json.loads(found.content[0].text)["entities"][0]["key"] == "Dy"
+            assert json.loads(tool_text(found))["entities"][0]["key"] == "Dy"
             e = await session.call_tool("entity", {"label": "Country", "key": "JPN"})
-            assert json.loads(e.content[0].text)["name"] == "Japan"
+            assert json.loads(tool_text(e))["name"] == "Japan"
 
             refused = await session.call_tool("cypher_read", {"statement": "CREATE (:Intruder)"})
-            assert refused.is_error and json.loads(refused.content[0].text)["refused"] is True
+            assert refused.is_error and json.loads(tool_text(refused))["refused"] is True
             ok = await session.call_tool("cypher_read", {"statement": "MATCH (e:Element {symbol: $s}) RETURN e.name AS n",
                                                          "params": {"s": "Dy"}})
-            assert json.loads(ok.content[0].text)["rows"] == [{"n": "Dysprosium"}]
+            assert json.loads(tool_text(ok))["rows"] == [{"n": "Dysprosium"}]
 
     anyio.run(run)
     assert loaded_kb.read("MATCH (n:Intruder) RETURN count(n) AS n")[0]["n"] == 0
@@ -421,7 +426,8 @@ def test_in_a_real_browser(served, tmp_path: Path):
             # a chart, its text as text
             page.goto(served + "/q/production_history?iso3=China")
             expect(page.locator("#chart svg text", has_text="tonnes REO")).to_be_visible()
-            assert page.locator("#chart svg").bounding_box()["width"] > 300
+            box = page.locator("#chart svg").bounding_box()
+            assert box is not None and box["width"] > 300
 
             # a refused write
             page.goto(served + "/cypher")
