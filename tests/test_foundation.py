@@ -53,6 +53,34 @@ def test_schema_constraints_are_unique(empty_kb):
     assert empty_kb.read("MATCH (e:Element) RETURN count(e) AS n") == [{"n": 1}]
 
 
+def _constraint_labels(k) -> list[str]:  # noqa: ANN001
+    if k.engine == "falkordb":
+        return sorted(r["label"] for r in k.read("CALL db.constraints()"))
+    return sorted(lb for r in k.read("SHOW CONSTRAINTS YIELD labelsOrTypes") for lb in r["labelsOrTypes"])
+
+
+def test_a_constraint_holds_as_soon_as_it_is_created_on_a_full_graph(empty_kb):
+    # FalkorDB builds a constraint in the background: ensure_schema returns once it is operational
+    empty_kb.write("UNWIND range(1, 20000) AS i CREATE (:Many {k: i})")
+    empty_kb.backend.ensure_schema({"Many": "k"}, [])
+    if empty_kb.engine == "falkordb":
+        states = {r["status"] for r in empty_kb.read("CALL db.constraints()")}
+        assert states == {"OPERATIONAL"}
+    else:
+        assert {r["state"] for r in empty_kb.read("SHOW INDEXES YIELD state")} == {"ONLINE"}
+    with pytest.raises(BackendError, match="Many"):
+        empty_kb.write("CREATE (:Many {k: 7})")
+    assert empty_kb.read("MATCH (m:Many) RETURN count(m) AS n") == [{"n": 20000}]
+
+
+def test_a_constraint_the_data_breaks_is_refused_by_name_and_not_left_behind(empty_kb):
+    empty_kb.write("UNWIND range(1, 3) AS i CREATE (:Dup {k: i % 2})")
+    with pytest.raises(BackendError, match="Dup"):
+        empty_kb.backend.ensure_schema({"Dup": "k"}, [])
+    assert "Dup" not in _constraint_labels(empty_kb)
+    assert empty_kb.read("MATCH (d:Dup) RETURN count(d) AS n") == [{"n": 3}]
+
+
 def test_batched_writes(empty_kb):
     rows = [{"k": i} for i in range(2500)]
     c = empty_kb.backend.write_batches("UNWIND $rows AS row CREATE (:Batch {k: row.k})", rows, batch_size=1000)

@@ -321,6 +321,29 @@ class FalkorBackend(Backend):
                     )
                 except Exception as exc:  # noqa: BLE001
                     raise BackendError(f"FalkorDB: cannot create constraint on {label}.{key}: {exc}") from exc
+        self._await_constraints()
+
+    def _await_constraints(self, timeout: float = 120.0) -> None:
+        """FalkorDB builds a new constraint in the background ("UNDER CONSTRUCTION"): wait until
+        every one is OPERATIONAL, so a load that follows is guarded; a FAILED one is an error."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = self.graph.query(cypher.list_constraints()).result_set
+            failed = [r for r in rows if r[4] == "FAILED"]
+            for r in failed:  # dropped, so the next attempt after fixing the data starts afresh
+                self.db.connection.execute_command("GRAPH.CONSTRAINT", "DROP", self.graph_name, r[0], r[3],
+                                                   r[1], "PROPERTIES", len(r[2]), *r[2])
+            if failed:
+                names = ", ".join(f"{r[1]}.{','.join(r[2])}" for r in failed)
+                raise BackendError(f"FalkorDB: cannot enforce the {failed[0][0].lower()} constraint on {names}: "
+                                   "the graph holds values that break it (dropped again; fix the data and load)")
+            if all(r[4] == "OPERATIONAL" for r in rows):
+                return
+            if time.monotonic() > deadline:
+                raise BackendError(f"FalkorDB: constraints not operational after {timeout:.0f} s")
+            time.sleep(0.01)
 
     def _indexes(self) -> list[Row]:
         try:
