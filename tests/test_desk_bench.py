@@ -29,6 +29,7 @@ def served_app(loaded_kb):  # noqa: ANN001, ANN201
     thread.join(timeout=30)
 
 
+@pytest.mark.slow
 def test_web_bench_reports_levels_errors_and_memory(served_app):
     from kb.bench.web import MIX, render_markdown, run_web_bench
 

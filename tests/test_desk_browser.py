@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kb.engines.base import free_port
-from tests.desk import EDITOR, EDITOR_PASSWORD, arrive
+from tests.desk import EDITOR, EDITOR_PASSWORD, arrive, load_without_trade
 from tests.test_web import CHROMIUM, CHROMIUM_ARGS, _serve
 
 
@@ -26,7 +26,7 @@ def _serve_desk(engine, port: int, users: Path, review_dir: Path) -> subprocess.
 def desk_served(engine, empty_kb, tmp_path):  # noqa: ANN001, ANN201
     from kb.web.auth import Users
 
-    empty_kb.load()
+    load_without_trade(empty_kb)
     users = Users(tmp_path / "users.yaml")
     users.add(EDITOR, EDITOR_PASSWORD, editor=True)
     port = free_port()

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.desk import EDITOR, EDITOR_PASSWORD, HOSTILE_ARTICLE, arrive, csrf_of, log_in, make_app
+from tests.desk import EDITOR, EDITOR_PASSWORD, HOSTILE_ARTICLE, arrive, csrf_of, load_without_trade, log_in, make_app
 from tests.engines import run_kb
 
 
@@ -17,7 +17,7 @@ from tests.engines import run_kb
 def desk(empty_kb, tmp_path):  # noqa: ANN001, ANN201
     from fastapi.testclient import TestClient
 
-    empty_kb.load()
+    load_without_trade(empty_kb)
     source = arrive(empty_kb, tmp_path / "articles", HOSTILE_ARTICLE, "2026-03-03-hostile.txt")
     app, _ = make_app(empty_kb, tmp_path)
     with TestClient(app) as client:
@@ -133,7 +133,7 @@ def test_private_desk_asks_everyone_to_log_in(empty_kb, tmp_path):
 
     from kb.web.auth import Users
 
-    empty_kb.load()
+    load_without_trade(empty_kb)
     app, _ = make_app(empty_kb, tmp_path, private=True)
     token = Users(tmp_path / "users.yaml").new_token(EDITOR)
     with TestClient(app) as client:

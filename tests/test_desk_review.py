@@ -10,15 +10,25 @@ import re
 import pytest
 import yaml
 
-from tests.desk import EDITOR, READER, READER_PASSWORD, arrive, csrf_of, form_values, log_in, make_app
+from tests.desk import (
+    EDITOR,
+    READER,
+    READER_PASSWORD,
+    arrive,
+    csrf_of,
+    form_values,
+    load_without_trade,
+    log_in,
+    make_app,
+)
 
 
 @pytest.fixture
 def desk(empty_kb, tmp_path):  # noqa: ANN001, ANN201
-    """A writable KB with the bundled data, one article in the queue, and a desk with an editor."""
+    """A writable KB with the bundled data (its trade flows aside), one article in the queue, and a desk with an editor."""
     from fastapi.testclient import TestClient
 
-    empty_kb.load()
+    load_without_trade(empty_kb)
     source = arrive(empty_kb, tmp_path / "articles")
     app, users = make_app(empty_kb, tmp_path)
     with TestClient(app) as client:

@@ -54,6 +54,7 @@ def _wait_gone(pids: tuple[int, ...], timeout: float = HANG) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_socket_is_owner_only_and_there_is_no_tcp_port(home):
     with kb.connect(home=home, graph="g") as k:
         k.read("RETURN 1 AS x")

@@ -141,6 +141,7 @@ def test_dependence_without_trade_says_how_to_import(loaded_kb):
         plots.dependence(loaded_kb, "JPN", 2023)
 
 
+@pytest.mark.slow
 def test_dependence_after_a_trade_import(empty_kb, tmp_path):
     from kb.loaders.trade import comtrade
 
