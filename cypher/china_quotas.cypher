@@ -1,5 +1,5 @@
 // name: china_quotas
-// description: China's official rare-earth production quotas year by year (MIIT and the Ministry of Natural Resources): the mining quota and the smelting and separation quota (the only official figure for China's separation stage), each batch as issued and the year's total where one was announced, in t REO.
+// description: China's official rare-earth production quotas year by year (MIIT and the Ministry of Natural Resources): the mining quota and the smelting and separation quota (the only official figure for China's separation stage), each batch as issued and the year's total where one was announced (a total set again later follows the earlier one, in the order announced), in t REO.
 // mode: read
 // param: from_year: int | None = None - first year; null for the earliest
 // param: to_year: int | None = None - last year; null for the latest
@@ -18,4 +18,4 @@ WHERE ($from_year IS NULL OR q.year >= $from_year) AND ($to_year IS NULL OR q.ye
   AND ($stage IS NULL OR q.stage = $stage)
 RETURN q.year AS year, q.stage AS stage, q.batch AS batch, q.tonnes AS tonnes, q.issued AS issued,
        s.title AS source, s.tier AS tier, coalesce(q.second_hand, false) AS second_hand, q.note AS note
-ORDER BY year, stage, coalesce(batch, 99)
+ORDER BY year, stage, coalesce(batch, 99), coalesce(issued, ''), source, tonnes

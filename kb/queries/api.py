@@ -636,7 +636,7 @@ class Queries:
         return self._kb.ask("articles_mentioning", {"names": names, "limit": limit, "offset": offset}, ArticlesMentioningRow)
 
     def china_quotas(self, *, from_year: int | None = None, to_year: int | None = None, stage: str | None = None) -> Rows[ChinaQuotasRow]:
-        """China's official rare-earth production quotas year by year (MIIT and the Ministry of Natural Resources): the mining quota and the smelting and separation quota (the only official figure for China's separation stage), each batch as issued and the year's total where one was announced, in t REO.
+        """China's official rare-earth production quotas year by year (MIIT and the Ministry of Natural Resources): the mining quota and the smelting and separation quota (the only official figure for China's separation stage), each batch as issued and the year's total where one was announced (a total set again later follows the earlier one, in the order announced), in t REO.
         
         from_year: first year; null for the earliest (default None)
         to_year: last year; null for the latest (default None)
