@@ -29,33 +29,39 @@ os.environ.setdefault("KB_NEO4J_PASSWORD", "test-" + secrets.token_hex(8))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    lines = []
-    for name in ENGINES:
-        e = ENGINE_SET.get(name)
-        if e.skip_reason:
-            lines.append(f"engine {name}: not available ({e.skip_reason})")
-            continue
-        try:
-            k = e.connect()
-            lines.append(f"engine {name}: {k.engine} {k.version()} at {k.backend.location}")
-        except Exception as exc:  # noqa: BLE001
-            lines.append(f"engine {name}: cannot connect ({exc})")
-    return lines
+    return [f"engines: {', '.join(ENGINES)} (each started when the session needs it; see the summary)"]
+
+
+#: fixtures that hand a test the bundled KB (tests using them must not write)
+LOADED = {"loaded_kb", "both_loaded", "loaded_neo4j", "loaded_embedded"}
+
+
+def _engine_rank(item: pytest.Item) -> int:
+    """0: no engine of the session; 1: the embedded one; 2: Neo4j (alone or beside the other)."""
+    names = set(getattr(item, "fixturenames", ()))
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if params.get("engine") == "neo4j" or {"both_loaded", "loaded_neo4j"} & names:
+        return 2
+    return 1 if params.get("engine") == "embedded" or "loaded_embedded" in names else 0
 
 
 def _content_order(item: pytest.Item) -> int:
-    """0: reads the bundled KB; 1: sets up its own content or needs none; 2: empties the store."""
-    names = getattr(item, "fixturenames", ())
-    return 0 if {"loaded_kb", "both_loaded"} & set(names) else 2 if "empty_kb" in names else 1
+    """0: reads the bundled KB; 1: sets up its own content or needs none; 2: the desk's content
+    (see ``desk_kb``); 3: empties the store."""
+    names = set(getattr(item, "fixturenames", ()))
+    return 0 if LOADED & names else 2 if "desk_kb" in names else 3 if "empty_kb" in names else 1
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the tests reading the bundled KB first, those emptying the store last (a stable sort:
-    within a group, modules and their tests keep their order). Every test gets the content it asks
-    for whatever ran before, so the order changes only how often the bundled KB is loaded: once
-    per engine instead of once per module that empties the store (a Neo4j load took 7-20 s on a
-    busy machine)."""
-    items.sort(key=_content_order)
+    """Run the tests needing no engine first, then those on the embedded engine, then those on
+    Neo4j, which starts (and loads the bundled KB) in the background meanwhile; on each engine,
+    the tests reading the bundled KB first and those emptying the store last. A stable sort:
+    within a group, modules and their tests keep their order. Every test gets the content it asks
+    for whatever ran before, so the order changes only how often a content is loaded (once per
+    engine instead of once per module) and how long the tests wait for the JVM."""
+    items.sort(key=lambda item: (_engine_rank(item), _content_order(item)))
+    if any(_engine_rank(item) == 2 for item in items):
+        ENGINE_SET.prestart("neo4j")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -63,6 +69,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    used = ENGINE_SET.describe()
+    if used:
+        terminalreporter.write_sep("-", "engines")
+        for line in used:
+            terminalreporter.write_line(f"  {line}")
     for title, lines in SUMMARIES.items():
         shown = lines()
         if shown:
@@ -147,6 +158,16 @@ def empty_kb(engine: Engine):  # noqa: ANN201
 def loaded_kb(engine: Engine):  # noqa: ANN201
     """The bundled KB, on each engine. Tests using it must not write."""
     return engine.loaded()
+
+
+@pytest.fixture
+def desk_kb(engine: Engine):  # noqa: ANN201
+    """The bundled KB without its trade flows (no desk test reads them), shared by the desk tests
+    on each engine: each sends its own article (``tests.desk.arrive`` with the test's ``tag``) and
+    reads and decides only that article's claims, so what one writes no other reads."""
+    from tests.desk import load_without_trade
+
+    return engine.holding("desk", load_without_trade)
 
 
 @pytest.fixture(scope="session")

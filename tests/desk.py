@@ -39,10 +39,12 @@ def _article_page(text: str) -> tuple[str, str, bytes]:
     return title, date, page.encode()
 
 
-def arrive(k, folder: Path, text: str = ARTICLE, name: str = "2026-03-02-china-quotas.txt") -> str:  # noqa: ANN001
+def arrive(k, folder: Path, text: str = ARTICLE, name: str = "2026-03-02-china-quotas.txt",  # noqa: ANN001
+           tag: str = "") -> str:
     """An article reaches the review queue as it does in a newsroom: `kb watch` reads a publisher's
     RSS feed on a local server (127.0.0.1), fetches the page and sends it through the ingest
-    pipeline. Returns the article's Source id."""
+    pipeline. Returns the article's Source id. A ``tag`` ends the headline, so tests sharing a
+    graph (``desk_kb``) each get an article, and claims, of their own."""
     import html as h
     import threading
     from datetime import UTC, datetime
@@ -51,8 +53,11 @@ def arrive(k, folder: Path, text: str = ARTICLE, name: str = "2026-03-02-china-q
 
     from kb.ingest.watch import WatchConfig, watch
 
+    if tag:
+        headline, rest = text.split("\n", 1)
+        text = f"{headline} ({tag})\n{rest}"
     title, date, page = _article_page(text)
-    slug = name.rsplit(".", 1)[0]
+    slug = name.rsplit(".", 1)[0] + (f"-{tag}" if tag else "")
     routes: dict[str, tuple[str, bytes]] = {f"/news/{slug}/": ("text/html; charset=UTF-8", page)}
 
     class Handler(BaseHTTPRequestHandler):
@@ -89,13 +94,29 @@ def arrive(k, folder: Path, text: str = ARTICLE, name: str = "2026-03-02-china-q
     return report.articles[0]
 
 
+def tag_of(nodeid: str) -> str:
+    """A short tag of its own for a test (``arrive``'s ``tag``): the test id's CRC-32."""
+    import zlib
+
+    return f"t{zlib.crc32(nodeid.encode()):08x}"
+
+
+def claims_of(html: str, source: str) -> list[str]:
+    """The claims a review or audit page lists that were read in the article ``source``."""
+    return [c for c in re.findall(r'<tr data-claim="([^"]+)"', html) if c.startswith(source + ".")]
+
+
 def load_without_trade(k) -> None:  # noqa: ANN001
-    """The bundled KB without its trade flows (8,586 of its 10,700 nodes; no desk test reads them),
-    for the desk tests, which write and so load afresh each time: 2-3 times faster a load."""
+    """The bundled KB without its trade flows (8,586 of its 10,700 nodes; no desk test reads them):
+    the desk tests' content (``desk_kb``), a load 2-3 times faster than the whole KB."""
     from kb.core import bundled_data_dir
     from kb.loaders.read import data_files
 
     k.load([p for p in data_files([bundled_data_dir()]) if not p.name.startswith("trade_flows-")])
+
+
+#: the users file with the editor and the reader, as first written (see ``make_app``)
+_USERS_FILE: list[bytes] = []
 
 
 def make_app(k, tmp: Path, **options):  # noqa: ANN001, ANN201
@@ -104,8 +125,13 @@ def make_app(k, tmp: Path, **options):  # noqa: ANN001, ANN201
 
     users = Users(tmp / "users.yaml")
     if not users.path.exists():
-        users.add(EDITOR, EDITOR_PASSWORD, editor=True)
-        users.add(READER, READER_PASSWORD)
+        if not _USERS_FILE:  # hashing a password takes a quarter of a second: once per session
+            users.add(EDITOR, EDITOR_PASSWORD, editor=True)
+            users.add(READER, READER_PASSWORD)
+            _USERS_FILE.append(users.path.read_bytes())
+        users.path.parent.mkdir(parents=True, exist_ok=True)
+        users.path.write_bytes(_USERS_FILE[0])
+        users.path.chmod(0o600)
     options.setdefault("editing", True)
     return create_app(k, users=users.path, review_dir=tmp / "reviewed", **options), users
 

@@ -19,7 +19,9 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,21 +49,6 @@ def stop_process(proc: subprocess.Popen, timeout: float = 30) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
     proc.wait()
-
-
-@contextlib.contextmanager
-def kb_home(home: Path) -> Iterator[None]:
-    """``KB_HOME`` set to ``home`` for the block: where `kb.engines.neo4j_local` keeps a server's
-    state file, which it reads from the environment (start and stop must see the same one)."""
-    old = os.environ.get("KB_HOME")
-    os.environ["KB_HOME"] = str(home)
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("KB_HOME", None)
-        else:
-            os.environ["KB_HOME"] = old
 
 
 def _driver(engine: Engine):  # noqa: ANN202
@@ -223,11 +210,16 @@ class Engine:
         return k
 
     def loaded(self) -> KB:
+        return self.holding("bundled", lambda k: k.load())
+
+    def holding(self, content: str, fill: Callable[[KB], object]) -> KB:
+        """The KB holding ``content``: cleared and filled by ``fill`` unless it holds it already
+        (the tests sharing a content write nothing another of them reads)."""
         k = self.connect()
-        if self.content != "bundled":
+        if self.content != content:
             k.clear()
-            k.load()
-            self.content = "bundled"
+            fill(k)
+            self.content = content
         return k
 
     def close(self) -> None:
@@ -238,15 +230,56 @@ class Engine:
             stop()
 
 
+#: the session's Neo4j compiles with C1 only: it lives minutes, and the C2 compiler's threads
+#: compete with the tests for 2 cores (start, bundled load and three rounds of the sample
+#: questions took 57-59 s of JVM CPU with C2 and 35 s without, in about the same wall time)
+TEST_JVM_OPTIONS = ("-XX:TieredStopAtLevel=1",)
+
+
+def ask_samples(k: KB) -> None:
+    """Ask every canned question with each of its sample parameters (``kb.bench.run.SAMPLES``),
+    answers unread: a fresh Neo4j plans and compiles each statement on its first run (48 samples
+    took 16.7 s in a fresh JVM, 0.42 s the second time). Failures are left for the tests to see."""
+    from kb.bench.run import SAMPLES
+
+    for name, samples in SAMPLES.items():
+        for params in samples:
+            with contextlib.suppress(Exception):
+                k.ask(name, params)
+
+
 class Engines:
     def __init__(self) -> None:
         self._engines: dict[str, Engine] = {}
+        self._starting: dict[str, Future[Engine]] = {}
         self.tmp = Path(tempfile.mkdtemp(prefix="kb-tests-"))
 
     def get(self, name: str) -> Engine:
         if name not in self._engines:
-            self._engines[name] = self._start(name)
+            starting = self._starting.pop(name, None)
+            self._engines[name] = starting.result() if starting else self._start(name)
         return self._engines[name]
+
+    def prestart(self, name: str, content: str = "bundled") -> None:
+        """Start engine ``name``, give it ``content`` and ask it every sample question
+        (``ask_samples``) in a background thread, so the JVM starts and warms up while the first
+        tests run on the other engine; `get` waits for it."""
+        if name in self._engines or name in self._starting:
+            return
+        future: Future[Engine] = Future()
+
+        def run() -> None:
+            try:
+                e = self._start(name)
+                if not e.skip_reason and content == "bundled":
+                    with contextlib.suppress(Exception):  # the test asking for it sees the failure
+                        ask_samples(e.loaded())
+                future.set_result(e)
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the engine
+                future.set_exception(exc)
+
+        self._starting[name] = future
+        threading.Thread(target=run, name=f"start-{name}", daemon=True).start()
 
     def replace(self, engine: Engine) -> None:
         """Use ``engine`` for its name from now on (a Neo4j pytest-docker started)."""
@@ -278,20 +311,34 @@ class Engines:
         try:
             neo4j_local.install(quiet=True)
             port = free_port()
-            with kb_home(home):
-                uri = neo4j_local.start(port=port, http_port=free_port(), data_dir=self.tmp / f"neo4j-{port}")
+            with neo4j_local.state_home(home):
+                uri = neo4j_local.start(port=port, http_port=free_port(), data_dir=self.tmp / f"neo4j-{port}",
+                                        jvm_options=TEST_JVM_OPTIONS)
         except Exception as exc:  # noqa: BLE001 - reported as the skip/fail reason
             return Engine("neo4j", skip_reason=f"could not start a local Neo4j: {exc}")
         e = Engine("neo4j", uri, {}, home=str(home))
 
         def stop() -> None:
-            with kb_home(home):
+            with neo4j_local.state_home(home):
                 neo4j_local.stop(port=port)
 
         e.on_close(stop)
         return e
 
+    def describe(self) -> list[str]:
+        """One line per engine the session used: what it is and where."""
+        lines = []
+        for name, e in self._engines.items():
+            if e.skip_reason or e._kb is None:
+                lines.append(f"engine {name}: not available ({e.skip_reason})" if e.skip_reason else f"engine {name}: not connected")
+            else:
+                lines.append(f"engine {name}: {e._kb.engine} {e._kb.version()} at {e._kb.backend.location}")
+        return lines
+
     def close(self) -> None:
+        for name in list(self._starting):
+            with contextlib.suppress(Exception):
+                self.get(name)
         for e in self._engines.values():
             e.close()
         from kb.engines import embedded

@@ -38,15 +38,17 @@ def expected(k: Any, name: str, params: dict[str, Any]) -> list[list[Any]]:
     return [[r[c] for c in cols] for r in rows.to_dicts()]
 
 
-@pytest.fixture(scope="module")
-def neo4j(request: pytest.FixtureRequest) -> Engine:
+@pytest.fixture
+def loaded_neo4j(request: pytest.FixtureRequest) -> Engine:
+    """The Neo4j engine holding the bundled KB (tests using it must not write)."""
     e = engine_named(request, "neo4j")
     e.loaded()
     return e
 
 
-@pytest.fixture(scope="module")
-def embedded(request: pytest.FixtureRequest) -> Engine:
+@pytest.fixture
+def loaded_embedded(request: pytest.FixtureRequest) -> Engine:
+    """The embedded engine holding the bundled KB (tests using it must not write)."""
     e = engine_named(request, "embedded")
     e.loaded()
     return e
@@ -143,9 +145,9 @@ def shell_installed() -> None:
 
 @pytest.mark.neo4j_local
 @pytest.mark.slow
-def test_cypher_shell_runs_every_canned_file_and_gets_the_rows_of_ask(neo4j: Engine, shell_installed: None,
+def test_cypher_shell_runs_every_canned_file_and_gets_the_rows_of_ask(loaded_neo4j: Engine, shell_installed: None,
                                                                        tmp_path: Path) -> None:
-    k = neo4j.connect()
+    k = loaded_neo4j.connect()
     script, wanted = [], {}
     for name in QUESTIONS:
         q = catalog.get(name)
@@ -154,7 +156,7 @@ def test_cypher_shell_runs_every_canned_file_and_gets_the_rows_of_ask(neo4j: Eng
             script.append(f"RETURN '{tag}' AS {MARK};\n")
             script.append(catalog.shell_script(q, k.parameters(name, sample)))
             wanted[tag] = ([c.name for c in q.columns], expected(k, name, sample))
-    res = cypher_shell(neo4j, "".join(script), tmp_path)
+    res = cypher_shell(loaded_neo4j, "".join(script), tmp_path)
     assert res.returncode == 0, res.stderr[-2000:]
 
     got: dict[str, tuple[list[str], list[list[Any]]]] = {}
@@ -190,16 +192,16 @@ def test_cypher_shell_runs_every_canned_file_and_gets_the_rows_of_ask(neo4j: Eng
 
 @pytest.mark.slow
 @pytest.mark.neo4j_local
-def test_kb_query_writes_the_script_cypher_shell_runs(neo4j: Engine, shell_installed: None, tmp_path: Path) -> None:
-    res = run_kb(neo4j, "query", "alternative_suppliers", "-p", "importer=Japan", "-p", "symbol=dysprosium",
+def test_kb_query_writes_the_script_cypher_shell_runs(loaded_neo4j: Engine, shell_installed: None, tmp_path: Path) -> None:
+    res = run_kb(loaded_neo4j, "query", "alternative_suppliers", "-p", "importer=Japan", "-p", "symbol=dysprosium",
                  "--cypher-shell")
     assert res.stdout.startswith(":param {`importer`: 'JPN', `symbol`: 'Dy', `exclude`: 'CHN', `stage`: null}\n// name: alternative_suppliers")
-    shell = cypher_shell(neo4j, res.stdout, tmp_path)
+    shell = cypher_shell(loaded_neo4j, res.stdout, tmp_path)
     assert shell.returncode == 0, shell.stderr
     header, *rows = shell.stdout.splitlines()
     assert header == ("stage, country, iso3, facility, status, tonnes, share, figure, unit, year, agreements, "
                       "facilities")
-    assert [PlainValues(r).row() for r in rows] == expected(neo4j.connect(), "alternative_suppliers",
+    assert [PlainValues(r).row() for r in rows] == expected(loaded_neo4j.connect(), "alternative_suppliers",
                                                            {"importer": "JPN", "symbol": "Dy"})
 
 
@@ -213,11 +215,11 @@ def test_cypher_literals_survive_quotes_and_backslashes() -> None:
 
 @pytest.mark.slow
 @pytest.mark.neo4j_local
-def test_langchain_neo4j_graph_reads_the_canned_questions(neo4j: Engine) -> None:
+def test_langchain_neo4j_graph_reads_the_canned_questions(loaded_neo4j: Engine) -> None:
     from langchain_neo4j import Neo4jGraph
 
-    k = neo4j.connect()
-    graph = Neo4jGraph(url=neo4j.uri, username=neo4j.options.get("user", ""), password=neo4j.options.get("password", ""),
+    k = loaded_neo4j.connect()
+    graph = Neo4jGraph(url=loaded_neo4j.uri, username=loaded_neo4j.options.get("user", ""), password=loaded_neo4j.options.get("password", ""),
                        refresh_schema=False)
     try:
         for name in QUESTIONS:
@@ -230,15 +232,15 @@ def test_langchain_neo4j_graph_reads_the_canned_questions(neo4j: Engine) -> None
         graph.close()
 
 
-def test_langchain_falkordb_graph_reads_the_canned_questions_over_the_unix_socket(embedded: Engine) -> None:
+def test_langchain_falkordb_graph_reads_the_canned_questions_over_the_unix_socket(loaded_embedded: Engine) -> None:
     from langchain_falkordb import FalkorDBGraph
 
     from kb.engines.embedded import paths
 
-    k = embedded.connect()
-    sock = paths(Path(embedded.options["home"]))["socket"]
+    k = loaded_embedded.connect()
+    sock = paths(Path(loaded_embedded.options["home"]))["socket"]
     # host/port are ignored when redis-py is given a unix socket: the embedded server has no TCP port
-    graph = FalkorDBGraph(database=embedded.options["graph"], unix_socket_path=str(sock))
+    graph = FalkorDBGraph(database=loaded_embedded.options["graph"], unix_socket_path=str(sock))
     assert "Country" in str(graph.get_schema)  # its own schema query ran on the KB
     for name in QUESTIONS:
         q = catalog.get(name)
@@ -286,7 +288,7 @@ def test_schema_text_names_every_label_type_endpoint_and_property_of_the_loaded_
 
 
 @pytest.mark.neo4j_local
-def test_text2cypher_retriever_takes_the_schema_text_and_needs_no_apoc(neo4j: Engine) -> None:
+def test_text2cypher_retriever_takes_the_schema_text_and_needs_no_apoc(loaded_neo4j: Engine) -> None:
     import neo4j as driver_lib
     from neo4j_graphrag.exceptions import SchemaFetchError
     from neo4j_graphrag.generation.prompts import Text2CypherTemplate
@@ -296,15 +298,15 @@ def test_text2cypher_retriever_takes_the_schema_text_and_needs_no_apoc(neo4j: En
     from kb.engines.base import free_port
 
     text = run_kb(None, "schema", "--format", "text").stdout
-    auth = (neo4j.options["user"], neo4j.options["password"]) if neo4j.options.get("password") else None
+    auth = (loaded_neo4j.options["user"], loaded_neo4j.options["password"]) if loaded_neo4j.options.get("password") else None
     # a real LLM client; nothing answers on its port here (no LLM on this machine): the test stops at the handoff
     llm = OllamaLLM(model_name="llama3", model_params={"options": {"temperature": 0}}, host=f"http://127.0.0.1:{free_port()}")
-    with driver_lib.GraphDatabase.driver(str(neo4j.uri), auth=auth) as driver:
+    with driver_lib.GraphDatabase.driver(str(loaded_neo4j.uri), auth=auth) as driver:
         retriever = Text2CypherRetriever(driver=driver, llm=llm, neo4j_schema=text)
         assert retriever.neo4j_schema == text
         prompt = Text2CypherTemplate().format(schema=retriever.neo4j_schema, examples="",
                                               query_text="Who are Japan's alternative suppliers of dysprosium?")
-        labels, types, triples, _ = graph_shape(neo4j.connect())
+        labels, types, triples, _ = graph_shape(loaded_neo4j.connect())
         assert all(f"{lb} {{" in prompt for lb in labels) and all(f"[:{t}]" in prompt for t in types)
         assert all(t in prompt for t in triples)
         # without the text the retriever asks the server through APOC, which a plain Neo4j lacks

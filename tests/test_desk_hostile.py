@@ -5,23 +5,32 @@ network with editing and no account. Each is refused or escaped."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.desk import EDITOR, EDITOR_PASSWORD, HOSTILE_ARTICLE, arrive, csrf_of, load_without_trade, log_in, make_app
+from tests.desk import (
+    EDITOR,
+    EDITOR_PASSWORD,
+    HOSTILE_ARTICLE,
+    arrive,
+    claims_of,
+    csrf_of,
+    log_in,
+    make_app,
+    tag_of,
+)
 from tests.engines import run_kb
 
 
 @pytest.fixture
-def desk(empty_kb, tmp_path):  # noqa: ANN001, ANN201
+def desk(desk_kb, tmp_path, request):  # noqa: ANN001, ANN201
+    """A desk with an editor over the desk tests' shared graph, and a hostile article of this test's own."""
     from fastapi.testclient import TestClient
 
-    load_without_trade(empty_kb)
-    source = arrive(empty_kb, tmp_path / "articles", HOSTILE_ARTICLE, "2026-03-03-hostile.txt")
-    app, _ = make_app(empty_kb, tmp_path)
+    source = arrive(desk_kb, tmp_path / "articles", HOSTILE_ARTICLE, "2026-03-03-hostile.txt",
+                    tag=tag_of(request.node.nodeid))
+    app, _ = make_app(desk_kb, tmp_path)
     with TestClient(app) as client:
-        yield client, empty_kb, source
+        yield client, desk_kb, source
 
 
 def _status(k, claim: str) -> str:  # noqa: ANN001
@@ -34,7 +43,7 @@ def test_article_markup_is_shown_as_text(desk):
     assert "<script>" in title["t"] + title["x"], "the article reached the graph with its markup (the subject)"
     log_in(client)
     pages = [client.get("/review").text]
-    claims = re.findall(r'<tr data-claim="([^"]+)"', pages[0])
+    claims = claims_of(pages[0], source)
     assert claims
     pages += [client.get(f"/review/{c}").text for c in claims]
     for html in pages:
@@ -46,10 +55,10 @@ def test_article_markup_is_shown_as_text(desk):
     assert "script-src 'self'" in client.get("/review").headers["content-security-policy"]
 
 
-def test_forged_form_and_replayed_csrf_token_are_refused(desk, empty_kb, tmp_path):
-    client, k, _ = desk
+def test_forged_form_and_replayed_csrf_token_are_refused(desk):
+    client, k, source = desk
     log_in(client)
-    claim = re.findall(r'<tr data-claim="([^"]+)"', client.get("/review").text)[0]
+    claim = claims_of(client.get("/review").text, source)[0]
     reject = f"/review/{claim}/reject"
     # no token, a made-up token: 403, nothing changed
     assert client.post(reject, data={"reason": "forged"}).status_code == 403
@@ -66,19 +75,19 @@ def test_forged_form_and_replayed_csrf_token_are_refused(desk, empty_kb, tmp_pat
     token = csrf_of(client.get(f"/review/{claim}").text, "reject")
     assert client.post(reject, data={"reason": "once", "csrf": token}, follow_redirects=False).status_code == 303
     assert _status(k, claim) == "rejected"
-    second = re.findall(r'<tr data-claim="([^"]+)"', client.get("/review").text)[0]
+    second = claims_of(client.get("/review").text, source)[0]
     replay = client.post(f"/review/{second}/reject", data={"reason": "replayed", "csrf": token})
     assert replay.status_code == 403 and "used before" in replay.text
     assert _status(k, second) == "candidate"
 
 
 def test_session_used_after_logout_is_refused(desk):
-    client, k, _ = desk
+    client, k, source = desk
     log_in(client)
     cookie = client.cookies.get("kb_session")
     page = client.get("/review")
     assert page.status_code == 200 and f'<span id="who">{EDITOR}</span>' in page.text
-    claim = re.findall(r'<tr data-claim="([^"]+)"', page.text)[0]
+    claim = claims_of(page.text, source)[0]
     form = client.get(f"/review/{claim}").text
     token = csrf_of(form, "reject")
     out = client.post("/logout", data={"csrf": csrf_of(form)}, follow_redirects=False)
@@ -128,13 +137,12 @@ def test_session_cookie_flags(desk):
 
 
 @pytest.mark.slow
-def test_private_desk_asks_everyone_to_log_in(empty_kb, tmp_path):
+def test_private_desk_asks_everyone_to_log_in(desk_kb, tmp_path):
     from fastapi.testclient import TestClient
 
     from kb.web.auth import Users
 
-    load_without_trade(empty_kb)
-    app, _ = make_app(empty_kb, tmp_path, private=True)
+    app, _ = make_app(desk_kb, tmp_path, private=True)
     token = Users(tmp_path / "users.yaml").new_token(EDITOR)
     with TestClient(app) as client:
         assert client.get("/q/top_producers.json?year=2020").status_code == 401
@@ -146,7 +154,7 @@ def test_private_desk_asks_everyone_to_log_in(empty_kb, tmp_path):
         assert client.get("/q/top_producers.json?year=2020").status_code == 200
 
 
-def test_serve_refuses_a_network_address_with_editing_and_no_account(engine, empty_kb, tmp_path):
+def test_serve_refuses_a_network_address_with_editing_and_no_account(engine, tmp_path):
     res = run_kb(engine, "serve", "--host", "0.0.0.0", "--edit", "--users", str(tmp_path / "none.yaml"),
                  check=False, timeout=60)
     assert res.returncode != 0

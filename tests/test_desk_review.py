@@ -15,30 +15,45 @@ from tests.desk import (
     READER,
     READER_PASSWORD,
     arrive,
+    claims_of,
     csrf_of,
     form_values,
-    load_without_trade,
     log_in,
     make_app,
+    tag_of,
 )
 
 
 @pytest.fixture
-def desk(empty_kb, tmp_path):  # noqa: ANN001, ANN201
-    """A writable KB with the bundled data (its trade flows aside), one article in the queue, and a desk with an editor."""
+def desk(desk_kb, tmp_path, request):  # noqa: ANN001, ANN201
+    """The desk tests' shared graph (the bundled data, its trade flows aside), an article of this
+    test's own in the queue, and a desk with an editor."""
     from fastapi.testclient import TestClient
 
-    load_without_trade(empty_kb)
-    source = arrive(empty_kb, tmp_path / "articles")
-    app, users = make_app(empty_kb, tmp_path)
+    source = arrive(desk_kb, tmp_path / "articles", tag=tag_of(request.node.nodeid))
+    app, users = make_app(desk_kb, tmp_path)
     with TestClient(app) as client:
-        yield client, empty_kb, source, tmp_path
+        yield client, desk_kb, source, tmp_path
 
 
-def _queue(client) -> list[str]:  # noqa: ANN001
+def _queue(client, source: str) -> list[str]:  # noqa: ANN001
+    """The claims of the article ``source`` waiting in the review queue."""
     r = client.get("/review")
     assert r.status_code == 200, r.text
-    return re.findall(r'<tr data-claim="([^"]+)"', r.text)
+    return claims_of(r.text, source)
+
+
+def _claims(k, source: str) -> list[dict]:  # noqa: ANN001
+    """The article's candidate claims in the graph: id and status."""
+    return k.read("MATCH (c:CandidateClaim)-[:SOURCED_FROM]->(:Source {id: $s}) RETURN c.id AS id, c.status AS status "
+                  "ORDER BY id", {"s": source})
+
+
+def _audit_row(audit: str, claim: str) -> str:
+    """The audit page's row of ``claim``."""
+    row = re.search(rf'<tr data-claim="{re.escape(claim)}">(.*?)</tr>', audit, re.S)
+    assert row, f"no audit row for {claim}"
+    return row.group(1)
 
 
 def _timeline(client) -> list[dict]:  # noqa: ANN001
@@ -52,8 +67,8 @@ def test_editor_accepts_a_claim_and_the_questions_show_it_at_once(desk):
     client, k, source, tmp = desk
     before = _timeline(client)  # cached now: the accept must make it stale
     assert log_in(client).status_code == 303
-    claims = _queue(client)
-    assert claims and all(c.startswith(source) for c in claims)
+    claims = _queue(client, source)
+    assert claims and {c["id"] for c in _claims(k, source)} == set(claims)
     claim = next(c for c in claims if ".q" in c)  # a quantity: "10 per cent" or "30,000 tonnes"
     page = client.get(f"/review/{claim}?kind=event")
     assert page.status_code == 200
@@ -79,16 +94,15 @@ def test_editor_accepts_a_claim_and_the_questions_show_it_at_once(desk):
     node = k.read("MATCH (e:Event {id: '2026-03-02-china-cuts-quota'}) RETURN e.reviewed_by AS by")
     assert node == [{"by": EDITOR}]
     # out of the queue, into the audit with who and when
-    assert claim not in _queue(client)
-    audit = client.get("/audit").text
-    row = re.search(rf'<tr data-claim="{re.escape(claim)}">(.*?)</tr>', audit, re.S)
-    assert row and EDITOR in row.group(1) and "event:2026-03-02-china-cuts-quota" in row.group(1)
+    assert claim not in _queue(client, source)
+    row = _audit_row(client.get("/audit").text, claim)
+    assert EDITOR in row and "event:2026-03-02-china-cuts-quota" in row
 
 
 def test_a_bad_field_is_named_and_nothing_is_written(desk):
-    client, k, _, tmp = desk
+    client, k, source, tmp = desk
     log_in(client)
-    claim = _queue(client)[0]
+    claim = _queue(client, source)[0]
     page = client.get(f"/review/{claim}?kind=event")
     values = {**form_values(page.text), "f_id": "bad-date-event", "f_date": "2026-13-45"}
     r = client.post(f"/review/{claim}/accept", data={**values, "kind": "event", "csrf": csrf_of(page.text, "accept")})
@@ -97,14 +111,15 @@ def test_a_bad_field_is_named_and_nothing_is_written(desk):
     assert error is not None, r.text
     assert "date" in error.group(1)
     assert not list((tmp / "reviewed").glob("events-*.yaml"))
-    assert claim in _queue(client)
+    assert claim in _queue(client, source)
+    assert {c["status"] for c in _claims(k, source)} == {"candidate"}
     assert 'value="2026-13-45"' in r.text  # what was typed is kept for the correction
 
 
 def test_reject_with_a_reason_and_merge_into_a_record(desk):
     client, k, source, _ = desk
     log_in(client)
-    first, second, *_ = _queue(client)
+    first, second, *_ = _queue(client, source)
     page = client.get(f"/review/{first}")
     no_reason = client.post(f"/review/{first}/reject", data={"reason": " ", "csrf": csrf_of(page.text, "reject")})
     assert no_reason.status_code == 400 and "why" in no_reason.text
@@ -123,13 +138,16 @@ def test_reject_with_a_reason_and_merge_into_a_record(desk):
                    {"id": key, "s": source})
     assert cites == [{"n": 1}]
     audit = client.get("/audit").text
-    assert "a reporter&#39;s paraphrase" in audit and f"measure:{key}" in audit and "(merged)" in audit
-    assert audit.count(f"<td>{EDITOR}</td>") == 2
+    assert set(claims_of(audit, source)) == {first, second}
+    rows = {c: _audit_row(audit, c) for c in (first, second)}
+    assert "a reporter&#39;s paraphrase" in rows[first]
+    assert f"measure:{key}" in rows[second] and "(merged)" in rows[second]
+    assert all(f"<td>{EDITOR}</td>" in row for row in rows.values())
 
 
 def test_nobody_but_an_editor_reaches_a_write(desk):
-    client, k, _, _ = desk
-    claim = k.read("MATCH (c:CandidateClaim) RETURN c.id AS id LIMIT 1")[0]["id"]
+    client, k, source, _ = desk
+    claim = _claims(k, source)[0]["id"]
     writes = [(f"/review/{claim}/accept", {"kind": "event", "f_id": "x", "f_name": "x", "f_date": "2026",
                                            "f_kind": "x"}),
               (f"/review/{claim}/reject", {"reason": "r"}), (f"/review/{claim}/merge", {"kind": "measure", "key": "x"})]
@@ -143,16 +161,15 @@ def test_nobody_but_an_editor_reaches_a_write(desk):
     assert client.get("/review").status_code == 403
     for path, data in writes:
         assert client.post(path, data=data).status_code == 403, path
-    statuses = k.read("MATCH (c:CandidateClaim) RETURN collect(DISTINCT c.status) AS s")[0]["s"]
-    assert statuses == ["candidate"]
+    assert {c["status"] for c in _claims(k, source)} == {"candidate"}
 
 
 def test_api_token_writes_without_a_form(desk):
-    client, k, _, tmp = desk
+    client, k, source, tmp = desk
     from kb.web.auth import Users
 
     token = Users(tmp / "users.yaml").new_token(EDITOR)
-    claim = k.read("MATCH (c:CandidateClaim) RETURN c.id AS id LIMIT 1")[0]["id"]
+    claim = _claims(k, source)[0]["id"]
     assert client.post(f"/review/{claim}/reject", data={"reason": "r"},
                        headers={"authorization": "Bearer kb_not-a-token"}).status_code == 401
     r = client.post(f"/review/{claim}/reject", data={"reason": "scripted"}, headers={"authorization": f"Bearer {token}"})

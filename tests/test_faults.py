@@ -38,7 +38,7 @@ from kb.engines import embedded
 from kb.engines.base import free_port
 from kb.errors import BackendError
 from kb.queries.api import SearchRow
-from tests.engines import HANG, Engine, kb_home, stop_process, summary, wait_finished, wait_running
+from tests.engines import HANG, Engine, stop_process, summary, wait_finished, wait_running
 from tests.engines import process_alive as _alive
 
 pytestmark = pytest.mark.slow  # faults, restarts and second servers: minutes of work
@@ -167,7 +167,9 @@ class LocalNeo4j:
     uri: str = ""
 
     def _env(self) -> contextlib.AbstractContextManager[None]:
-        return kb_home(self.home)  # where neo4j_local keeps its state file
+        from kb.engines import neo4j_local
+
+        return neo4j_local.state_home(self.home)  # where neo4j_local keeps its state file
 
     def start(self) -> str:
         from kb.engines import neo4j_local

@@ -30,8 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ __all__ = [
     "install_cypher_shell",
     "import_full",
     "local_server",
+    "state_home",
     "is_installed",
     "start",
     "stop",
@@ -114,7 +116,26 @@ def _lib_dir() -> Path:
     return NEO4J_DIR / "lib"
 
 
+#: the folder of the state files when set by :func:`state_home` (this thread's, not the process's)
+_STATE_HOME: ContextVar[Path | None] = ContextVar("neo4j_local_state_home", default=None)
+
+
+@contextmanager
+def state_home(home: str | os.PathLike[str]) -> Iterator[None]:
+    """Keep the state files (and the default data dir) under ``home`` instead of ``$KB_HOME`` for
+    the block, in this thread only: a program starting a server in a background thread while its
+    other threads use another KB_HOME (the test harness does) cannot set the environment."""
+    token = _STATE_HOME.set(Path(home).expanduser().resolve())
+    try:
+        yield
+    finally:
+        _STATE_HOME.reset(token)
+
+
 def _kb_home() -> Path:
+    chosen = _STATE_HOME.get()
+    if chosen is not None:
+        return chosen
     # Same rule as kb.config.kb_home(), repeated so this module stays standalone.
     env = os.environ.get("KB_HOME")
     if env:
@@ -504,10 +525,13 @@ def start(
     password: str | None = None,
     timeout: float = 120,
     heap: str = DEFAULT_HEAP,
+    jvm_options: Sequence[str] = (),
 ) -> str:
     """Start (or find running) Neo4j on 127.0.0.1:``port``; return its ``bolt://`` URI.
 
     ``http_port`` <= 0 disables HTTP (and the Browser at ``http://127.0.0.1:<http_port>/browser/``).
+    ``jvm_options`` are added to the JVM's command line (the test harness gives its short-lived
+    server ``-XX:TieredStopAtLevel=1``: see ``tests/engines.py``).
     Returns once a real ``RETURN 1`` has succeeded through the driver.
     """
     port = int(port)
@@ -522,7 +546,7 @@ def start(
             _remove_state(port)  # stale: process is gone
         java, version = _ready_to_launch(port, http_port)
         data = (Path(data_dir).expanduser() if data_dir else _default_data_dir(port)).resolve()
-        proc, log_path, log_offset = _launch(java, version, port, http_port, data, heap, password)
+        proc, log_path, log_offset = _launch(java, version, port, http_port, data, heap, password, jvm_options)
         _CHILDREN[proc.pid] = proc
         uri = _uri(port)
         _write_state(
@@ -562,7 +586,7 @@ def _ready_to_launch(port: int, http_port: int) -> tuple[str, str]:
 
 
 def _launch(java: str, version: str, port: int, http_port: int, data: Path, heap: str,
-            password: str | None) -> tuple[subprocess.Popen[bytes], Path, int]:
+            password: str | None, jvm_options: Sequence[str] = ()) -> tuple[subprocess.Popen[bytes], Path, int]:
     """Start the server process in its own session, its output appended to ``data/logs/launcher.log``
     (the initial password passed through the environment only); the process, the log and where
     this start's lines begin in it."""
@@ -570,7 +594,7 @@ def _launch(java: str, version: str, port: int, http_port: int, data: Path, heap
     log_path = data / "logs" / "launcher.log"
     cds = _cds_archive(java, version)
     extra = [f"-XX:SharedArchiveFile={cds}"] if _cds_enabled() and cds.is_file() else []
-    cmd = _launch_cmd(java, heap, port, http_port, data, extra)
+    cmd = _launch_cmd(java, heap, port, http_port, data, [*extra, *jvm_options])
     env = dict(os.environ)
     env.pop(PASSWORD_ENV, None)
     if password:
