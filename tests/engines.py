@@ -260,8 +260,8 @@ class Engines:
             self._engines[name] = starting.result() if starting else self._start(name)
         return self._engines[name]
 
-    def prestart(self, name: str, content: str = "bundled") -> None:
-        """Start engine ``name``, give it ``content`` and ask it every sample question
+    def prestart(self, name: str) -> None:
+        """Start engine ``name``, load the bundled KB and ask it every sample question
         (``ask_samples``) in a background thread, so the JVM starts and warms up while the first
         tests run on the other engine; `get` waits for it."""
         if name in self._engines or name in self._starting:
@@ -271,7 +271,7 @@ class Engines:
         def run() -> None:
             try:
                 e = self._start(name)
-                if not e.skip_reason and content == "bundled":
+                if not e.skip_reason:
                     with contextlib.suppress(Exception):  # the test asking for it sees the failure
                         ask_samples(e.loaded())
                 future.set_result(e)
