@@ -124,8 +124,9 @@ def engine_named(request: pytest.FixtureRequest, name: str) -> Engine:
     if e.skip_reason == "docker":
         services = request.getfixturevalue("docker_services")
         port = services.port_for("neo4j", 7687)
+        home = str(ENGINE_SET.neo4j_home)
         e = Engine("neo4j", f"bolt://127.0.0.1:{port}",
-                   {"user": "neo4j", "password": os.environ["KB_NEO4J_PASSWORD"]})
+                   {"home": home, "user": "neo4j", "password": os.environ["KB_NEO4J_PASSWORD"]}, home=home)
 
         services.wait_until_responsive(check=e.try_connect, timeout=120, pause=1)
         ENGINE_SET.replace(e)

@@ -253,6 +253,9 @@ class Engines:
         self._engines: dict[str, Engine] = {}
         self._starting: dict[str, Future[Engine]] = {}
         self.tmp = Path(tempfile.mkdtemp(prefix="kb-tests-"))
+        #: Neo4j's KB_HOME: its state file (the same for start and stop, whatever the test's
+        #: KB_HOME) and the graph-version file its desks share
+        self.neo4j_home = self.tmp / "neo4j-home"
 
     def get(self, name: str) -> Engine:
         if name not in self._engines:
@@ -292,9 +295,13 @@ class Engines:
         return self._start_neo4j()
 
     def _start_neo4j(self) -> Engine:
+        # KB_HOME for Neo4j holds its state file and the desk's graph-version file: every
+        # connection to it (the background start's, a test's second one) names it, whatever the
+        # environment of the thread that connects
+        home = self.neo4j_home
         uri = os.environ.get("KB_TEST_NEO4J_URI")
         if uri:
-            e = Engine("neo4j", uri, {})
+            e = Engine("neo4j", uri, {"home": str(home)}, home=str(home))
             k = e.connect()
             n = k.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
             if n:
@@ -307,7 +314,6 @@ class Engines:
             return Engine("neo4j", skip_reason="no Neo4j: set KB_TEST_NEO4J_URI, run Docker, or install Java 17 + Maven")
         from kb.engines import neo4j_local
 
-        home = self.tmp / "neo4j-home"  # its state file: the same for start and stop, whatever the test's KB_HOME
         try:
             neo4j_local.install(quiet=True)
             port = free_port()
@@ -316,7 +322,7 @@ class Engines:
                                         jvm_options=TEST_JVM_OPTIONS)
         except Exception as exc:  # noqa: BLE001 - reported as the skip/fail reason
             return Engine("neo4j", skip_reason=f"could not start a local Neo4j: {exc}")
-        e = Engine("neo4j", uri, {}, home=str(home))
+        e = Engine("neo4j", uri, {"home": str(home)}, home=str(home))
 
         def stop() -> None:
             with neo4j_local.state_home(home):
