@@ -130,3 +130,34 @@ def test_concurrent_openers_share_one_server(home):
     procs = [subprocess.Popen([sys.executable, "-c", code, str(home)], stdout=subprocess.PIPE, text=True) for _ in range(4)]
     pids = {p.communicate(timeout=HANG)[0].strip() for p in procs}
     assert len(pids) == 1, pids
+
+
+def test_the_admin_client_sends_shutdown_once(tmp_path):
+    """SHUTDOWN always ends the connection, which redis-py's default client takes for a failure and
+    retries with backoff (4 s added to every stop). The admin client connects once: counted on a
+    socket that accepts and closes each connection (each close follows its count, and the client
+    sees the close before it returns, so the count is complete when it does)."""
+    import socket
+    import threading
+
+    sock = tmp_path / "s.sock"
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(sock))
+    listener.listen(16)
+    accepted: list[int] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            accepted.append(1)
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        embedded._redis(sock).shutdown()
+    finally:
+        listener.close()
+    assert len(accepted) == 1
